@@ -1,0 +1,25 @@
+# mmext: `make demo` (main job on the generated demo data) and `make test`.
+# Both install what they need first (tools/install.sh: venv in $(VENV), mmcv with ops).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export VENV
+
+.PHONY: install demo demo-data test bench clean
+
+install:
+	bash tools/install.sh
+
+demo: install
+	bash tools/run_demo.sh
+
+demo-data: install
+	$(PY) tools/make_demo_data.py
+
+test: install
+	$(PY) -m pytest tests
+
+bench: install
+	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf work_dirs data/demo

@@ -1,0 +1,65 @@
+# Steel micrographs (UHCSDB layout), 224x224.
+#   data_root/metadata.csv          one row per image: path, ..., primary_microconstituent
+#   data_root/{train,val,test}/     the image files of each split (PNG, RGB or palette)
+# Set data_root with --cfg-options or in the job config. Class imbalance (up to ~75:1)
+# is corrected by oversampling: each epoch draws every class as often as the largest.
+data_root = 'data/uhcsdb/'
+classes = ('martensite', 'network', 'pearlite', 'pearlite+spheroidite',
+           'pearlite+widmanstatten', 'spheroidite', 'spheroidite+widmanstatten')
+dataset_type = 'CSVDataset'
+img_size = 224
+
+data_preprocessor = dict(
+    num_classes=len(classes),
+    mean=[123.675, 116.28, 103.53],  # ImageNet RGB statistics (pretrained backbones)
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+
+# micrographs have no preferred orientation: flips in both directions and any rotation
+train_pipeline = [
+    dict(type='LoadImageFromFile'),  # color_type='color': palette/gray PNGs -> 3 channels
+    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.5, 1.0)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomFlip', prob=0.5, direction='vertical'),
+    dict(type='Rotate', magnitude_range=(0, 180), magnitude_std='inf', prob=0.5,
+         interpolation='bilinear'),
+    dict(type='ColorJitter', brightness=0.2, contrast=0.2),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=img_size, edge='short'),
+    dict(type='CenterCrop', crop_size=img_size),
+    dict(type='PackInputs'),
+]
+
+_dataset = dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='metadata.csv',
+    path_column='path',
+    label_column='primary_microconstituent',
+    metainfo=dict(classes=classes))
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='ClassBalancedSampler', mode='oversample'),
+    dataset=dict(**_dataset, data_prefix='train', pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(**_dataset, data_prefix='val', pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(**_dataset, data_prefix='test', pipeline=test_pipeline))
+val_evaluator = [
+    dict(type='Accuracy', topk=(1, )),
+    dict(type='SingleLabelMetric', average='macro'),
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,23 @@
+# Shared runtime of mmext's classification configs (mmpretrain scope).
+# - best checkpoint by validation top-1 accuracy, plus the latest two;
+# - ClassCountsHook logs per-class train/val counts and sampler draws and feeds the
+#   training counts to ClassWeightedCrossEntropyLoss; EvalBeforeTrainHook logs the
+#   accuracy of the model before training.
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+
+custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+default_scope = 'mmpretrain'
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='accuracy/top1',
+        rule='greater'))
+custom_hooks = [
+    dict(type='ClassCountsHook'),
+    dict(type='EvalBeforeTrainHook'),
+]
+randomness = dict(seed=0, deterministic=False)

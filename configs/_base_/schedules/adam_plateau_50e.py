@@ -1,0 +1,13 @@
+# Adam (lr 1e-3) with reduce-on-plateau on validation top-1 accuracy (factor 0.1,
+# patience 3 validations); validation every epoch (the scheduler needs it).
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.))
+param_scheduler = dict(
+    type='ReduceOnPlateauLR',
+    monitor='accuracy/top1',
+    rule='greater',
+    factor=0.1,
+    patience=3,
+    by_epoch=True)
+train_cfg = dict(by_epoch=True, max_epochs=50, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()

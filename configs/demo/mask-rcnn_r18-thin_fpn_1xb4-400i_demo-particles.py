@@ -1,0 +1,73 @@
+# Demo: particle instance segmentation on the generated demo set
+# (`python tools/make_demo_data.py` writes data/demo/particles/). Random init, CPU-sized:
+# a thin ResNet-18 (32 base channels) with a 64-channel FPN at 320x256, 400 iterations.
+_base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
+
+custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+default_scope = 'mmdet'
+
+data_root = 'data/demo/particles/'
+metainfo = dict(classes=('Normal', ), palette=[(220, 20, 60)])
+channels = (32, 64, 128, 256)
+fpn_channels = 64
+
+model = dict(
+    backbone=dict(
+        depth=18, base_channels=channels[0], frozen_stages=-1, norm_eval=False,
+        init_cfg=None),
+    neck=dict(in_channels=list(channels), out_channels=fpn_channels),
+    rpn_head=dict(
+        in_channels=fpn_channels, feat_channels=fpn_channels,
+        anchor_generator=dict(scales=[4])),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=fpn_channels),
+        bbox_head=dict(in_channels=fpn_channels, fc_out_channels=256, num_classes=1),
+        mask_roi_extractor=dict(out_channels=fpn_channels),
+        mask_head=dict(in_channels=fpn_channels, conv_out_channels=fpn_channels,
+                       num_classes=1)),
+    test_cfg=dict(rcnn=dict(max_per_img=200)))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='Resize', scale=(320, 256), keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+    dict(type='PackDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(320, 256), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]
+train_dataloader = dict(
+    batch_size=4, num_workers=2,
+    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+                 ann_file='annotations/train.json', data_prefix=dict(img='images/train/'),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=2, num_workers=2,
+    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+                 ann_file='annotations/val.json', data_prefix=dict(img='images/val/'),
+                 pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/val.json', metric=['bbox', 'segm'])
+test_evaluator = val_evaluator
+
+max_iters = 400
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=200)
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=2e-3, weight_decay=1e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
+         milestones=[300, 370], gamma=0.1),
+]
+auto_scale_lr = dict(enable=False, base_batch_size=4)
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(by_epoch=False, interval=200, max_keep_ckpts=2))
+log_processor = dict(by_epoch=False)
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
+randomness = dict(seed=0)

@@ -1,0 +1,11 @@
+# Steel micrographs, ResNet-50, full fine-tune, 224x224.
+# data_root: see configs/_base_/datasets/micrographs.py.
+_base_ = [
+    '../_base_/models/resnet50_in1k-pre.py',
+    '../_base_/datasets/micrographs.py',
+    '../_base_/schedules/adam_plateau_50e.py',
+    '../_base_/default_runtime_cls.py',
+]
+
+model = dict(head=dict(num_classes=_base_.data_preprocessor.num_classes))
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

@@ -1,0 +1,18 @@
+_base_ = [
+    'mmdet::cascade_rcnn/cascade-mask-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
+]
+# Cascade Mask R-CNN R50-FPN, one class (every cascade stage), fine-tuned from COCO.
+model = dict(
+    roi_head=dict(
+        bbox_head=[dict(head, num_classes=1) for head in _base_.model.roi_head.bbox_head],
+        mask_head=dict(num_classes=1)),
+    test_cfg=dict(rpn=_base_.particle_rpn_test_cfg, rcnn=_base_.particle_rcnn_test_cfg))
+
+train_dataloader = _base_.particle_train_dataloader
+val_dataloader = _base_.particle_val_dataloader
+test_dataloader = _base_.particle_test_dataloader
+val_evaluator = _base_.particle_val_evaluator
+test_evaluator = _base_.particle_test_evaluator
+default_hooks = _base_.particle_default_hooks
+load_from = 'https://download.openmmlab.com/mmdetection/v2.0/cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco/cascade_mask_rcnn_r50_fpn_1x_coco_20200203-9d4dcb24.pth'  # noqa

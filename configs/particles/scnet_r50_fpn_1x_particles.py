@@ -1,0 +1,24 @@
+_base_ = [
+    'mmdet::scnet/scnet_r50_fpn_1x_coco.py',
+    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
+]
+# SCNet R50-FPN, one class. Upstream SCNet has a semantic branch trained on COCO-stuff
+# maps (LoadAnnotations with_seg=True); particle data has none, so the branch goes
+# (SCNetRoIHead runs without it) and the particle pipelines load no seg maps.
+model = dict(
+    data_preprocessor=dict(pad_seg=False),
+    roi_head=dict(
+        bbox_head=[dict(head, num_classes=1) for head in _base_.model.roi_head.bbox_head],
+        mask_head=dict(num_classes=1),
+        glbctx_head=dict(num_classes=1),
+        semantic_roi_extractor=None,
+        semantic_head=None),
+    test_cfg=dict(rpn=_base_.particle_rpn_test_cfg, rcnn=_base_.particle_rcnn_test_cfg))
+
+train_dataloader = _base_.particle_train_dataloader
+val_dataloader = _base_.particle_val_dataloader
+test_dataloader = _base_.particle_test_dataloader
+val_evaluator = _base_.particle_val_evaluator
+test_evaluator = _base_.particle_test_evaluator
+default_hooks = _base_.particle_default_hooks
+load_from = 'https://download.openmmlab.com/mmdetection/v2.0/scnet/scnet_r50_fpn_1x_coco/scnet_r50_fpn_1x_coco-c3f09857.pth'  # noqa

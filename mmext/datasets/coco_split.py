@@ -1,0 +1,98 @@
+"""Deterministic image-level splits of a COCO json: train/val or k folds.
+
+Images are ordered by id and shuffled with ``numpy.random.default_rng(seed)``, so the
+same json and seed always give the same split. Annotations follow their images;
+``info``, ``licenses``, ``categories`` and any other top-level keys are kept.
+"""
+import json
+import os.path as osp
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from mmext.utils import InputError, atomic_write
+
+
+def _check(coco: dict, name: str) -> None:
+    if not isinstance(coco, dict) or not isinstance(coco.get('images'), list):
+        raise InputError(f'{name}: not a COCO json (no "images" list)')
+    ids = [img.get('id') for img in coco['images']]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise InputError(f'{name}: image id {dup} appears more than once')
+    known = set(ids)
+    for ann in coco.get('annotations', []):
+        if ann.get('image_id') not in known:
+            raise InputError(f'{name} annotation {ann.get("id")}: image_id '
+                             f'{ann.get("image_id")} is not in "images"')
+
+
+def _subset(coco: dict, image_ids: set) -> dict:
+    out = {k: v for k, v in coco.items() if k not in ('images', 'annotations')}
+    out['images'] = [img for img in coco['images'] if img['id'] in image_ids]
+    if 'annotations' in coco:
+        out['annotations'] = [a for a in coco['annotations'] if a['image_id'] in image_ids]
+    return out
+
+
+def _shuffled_ids(coco: dict, seed: int) -> np.ndarray:
+    ids = np.array(sorted(img['id'] for img in coco['images']))
+    return ids[np.random.default_rng(seed).permutation(len(ids))]
+
+
+def split_train_val(coco: dict, val_ratio: float = 0.2, seed: int = 0,
+                    name: str = 'annotations') -> Tuple[dict, dict]:
+    """``(train, val)`` COCO dicts; ``round(val_ratio · N)`` images (at least one) in val."""
+    _check(coco, name)
+    if not 0 < val_ratio < 1:
+        raise InputError(f'--val-ratio must be in (0, 1), got {val_ratio}')
+    n = len(coco['images'])
+    if n < 2:
+        raise InputError(f'{name}: {n} image(s); a split needs at least 2')
+    num_val = min(max(1, int(round(val_ratio * n))), n - 1)
+    ids = _shuffled_ids(coco, seed)
+    val = set(ids[:num_val].tolist())
+    return _subset(coco, set(ids.tolist()) - val), _subset(coco, val)
+
+
+def k_folds(coco: dict, folds: int = 5, seed: int = 0,
+            name: str = 'annotations') -> List[Tuple[dict, dict]]:
+    """``folds`` pairs ``(train, val)``; the val parts are disjoint and cover all images."""
+    _check(coco, name)
+    n = len(coco['images'])
+    if folds < 2 or folds > n:
+        raise InputError(f'--folds must be between 2 and the number of images ({n}), '
+                         f'got {folds}')
+    parts = np.array_split(_shuffled_ids(coco, seed), folds)
+    all_ids = set(img['id'] for img in coco['images'])
+    return [(_subset(coco, all_ids - set(p.tolist())), _subset(coco, set(p.tolist())))
+            for p in parts]
+
+
+def write_splits(ann_file: str, out_dir: str, val_ratio: float = 0.2, seed: int = 0,
+                 folds: int = 0) -> Dict[str, dict]:
+    """Split ``ann_file`` and write ``train.json``/``val.json`` (or
+    ``fold_{k}/train.json``/``fold_{k}/val.json``) atomically under ``out_dir``.
+
+    Returns ``{written path: coco dict}``.
+    """
+    try:
+        with open(ann_file) as f:
+            coco = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise InputError(f'{ann_file}: cannot read COCO json ({e})') from None
+    if folds:
+        pairs = k_folds(coco, folds, seed, name=ann_file)
+        names = [(osp.join(f'fold_{k}', 'train.json'), osp.join(f'fold_{k}', 'val.json'))
+                 for k in range(folds)]
+    else:
+        pairs = [split_train_val(coco, val_ratio, seed, name=ann_file)]
+        names = [('train.json', 'val.json')]
+    written = {}
+    for (train, val), (train_name, val_name) in zip(pairs, names):
+        for part, rel in ((train, train_name), (val, val_name)):
+            path = osp.join(out_dir, rel)
+            with atomic_write(path) as f:
+                json.dump(part, f)
+            written[path] = part
+    return written

@@ -1,0 +1,2 @@
+
+from .class_balanced_sampler import ClassBalancedSampler  # noqa: F401

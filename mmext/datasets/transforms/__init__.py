@@ -1,0 +1,1 @@
+from .albu import LenientAlbu  # noqa: F401

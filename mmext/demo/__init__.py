@@ -1,0 +1,5 @@
+"""Deterministic generators of small demo datasets (micrographs, particles)."""
+from .micrographs import DEFAULT_COUNTS, make_micrograph_dataset
+from .particles import make_particle_dataset
+
+__all__ = ['DEFAULT_COUNTS', 'make_micrograph_dataset', 'make_particle_dataset']

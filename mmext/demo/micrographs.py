@@ -1,0 +1,161 @@
+"""Synthetic steel micrographs in the UHCSDB layout.
+
+Each class is a texture a ResNet can tell apart after a short CPU training:
+globules (spheroidite), lamellae (pearlite), a grain-boundary network, needles
+(martensite) and coarse plates (widmanstatten), each drawn at a random scale,
+orientation and contrast, with noise.
+"""
+import csv
+import os
+import os.path as osp
+import shutil
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..utils import atomic_write
+
+#: images per class; the largest to smallest ratio is 10:1
+DEFAULT_COUNTS = {
+    'spheroidite': 150,
+    'network': 50,
+    'pearlite': 30,
+    'spheroidite+widmanstatten': 20,
+    'martensite': 15,
+}
+CSV_COLUMNS = ('path', 'anneal_temperature', 'anneal_time', 'anneal_time_unit',
+               'cool_method', 'magnification', 'primary_microconstituent')
+SPLITS = {'train': 0.6, 'val': 0.2, 'test': 0.2}
+
+
+def _globules(rng, h, w, n_range=(25, 60)):
+    img = np.full((h, w), 70, np.float32)
+    for _ in range(rng.integers(*n_range)):
+        r = rng.uniform(1.5, 4.5) * max(h, w) / 96
+        cv2.circle(img, (int(rng.uniform(0, w)), int(rng.uniform(0, h))),
+                   max(1, int(r)), float(rng.uniform(180, 240)), -1, cv2.LINE_AA)
+    return img
+
+
+def _lamellae(rng, h, w):
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    theta = rng.uniform(0, np.pi)
+    period = rng.uniform(5, 9) * max(h, w) / 96
+    phase = xx * np.cos(theta) + yy * np.sin(theta)
+    return 130 + 80 * np.sign(np.sin(2 * np.pi * phase / period))
+
+
+def _network(rng, h, w):
+    img = np.full((h, w), 200, np.float32)
+    seeds = np.stack([rng.uniform(0, w, 14), rng.uniform(0, h, 14)], 1)
+    subdiv = cv2.Subdiv2D((-w, -h, 3 * w, 3 * h))
+    for x, y in seeds:
+        subdiv.insert((float(x), float(y)))
+    facets, _ = subdiv.getVoronoiFacetList([])
+    for facet in facets:
+        cv2.polylines(img, [facet.astype(np.int32)], True, 40.0, 2, cv2.LINE_AA)
+    return img
+
+
+def _needles(rng, h, w):
+    img = np.full((h, w), 150, np.float32)
+    for _ in range(rng.integers(25, 45)):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        angle = rng.choice([0.25, 1.3, 2.4]) * np.pi / 2 + rng.normal(0, 0.08)
+        length = rng.uniform(0.15, 0.4) * w
+        dx, dy = np.cos(angle) * length / 2, np.sin(angle) * length / 2
+        cv2.line(img, (int(x - dx), int(y - dy)), (int(x + dx), int(y + dy)),
+                 float(rng.choice([40, 235])), 1, cv2.LINE_AA)
+    return img
+
+
+def _plates(rng, h, w):
+    img = _globules(rng, h, w, (10, 25))
+    for _ in range(rng.integers(3, 6)):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        angle = rng.uniform(0, 180)
+        size = (float(rng.uniform(0.5, 0.9) * w), float(rng.uniform(0.06, 0.1) * h))
+        box = cv2.boxPoints(((float(x), float(y)), size, float(angle))).astype(np.int32)
+        cv2.fillPoly(img, [box], 25.0, cv2.LINE_AA)
+    return img
+
+
+TEXTURES = {
+    'spheroidite': _globules,
+    'network': _network,
+    'pearlite': _lamellae,
+    'spheroidite+widmanstatten': _plates,
+    'martensite': _needles,
+}
+
+
+def render_micrograph(label, rng, size=(96, 96)):
+    """One grayscale uint8 texture image of class ``label``."""
+    h, w = size
+    img = TEXTURES[label](rng, h, w)
+    img = img * rng.uniform(0.8, 1.1) + rng.normal(0, 12, (h, w))
+    return np.clip(cv2.GaussianBlur(img, (3, 3), 0), 0, 255).astype(np.uint8)
+
+
+def _save_png(gray, path, mode):
+    if mode == 'L':
+        Image.fromarray(gray, 'L').save(path)
+    elif mode == 'P':
+        Image.fromarray(gray, 'L').convert('RGB').convert('P', palette=Image.ADAPTIVE).save(path)
+    else:
+        rgb = np.stack([gray, gray, np.clip(gray.astype(np.int16) + 8, 0, 255).astype(np.uint8)], -1)
+        Image.fromarray(rgb, 'RGB').save(path)
+
+
+def _split_of(index_in_class, n_in_class):
+    n_train = max(1, round(n_in_class * SPLITS['train']))
+    n_val = max(1, round(n_in_class * SPLITS['val']))
+    if index_in_class < n_train:
+        return 'train'
+    return 'val' if index_in_class < n_train + n_val else 'test'
+
+
+def make_micrograph_dataset(root, seed=0, counts=None, size=(96, 96)):
+    """Write a UHCSDB-style set: ``images/``, ``metadata.csv``, ``train/ val/ test/``.
+
+    Args:
+        root (str): output folder (created; existing demo files are overwritten).
+        seed (int): random seed; the same seed writes the same bytes.
+        counts (dict, optional): images per class; default :data:`DEFAULT_COUNTS`.
+        size (tuple): (height, width) of the images.
+
+    Returns:
+        dict: number of images per split.
+    """
+    counts = dict(counts or DEFAULT_COUNTS)
+    rng = np.random.default_rng(seed)
+    labels = [label for label, n in counts.items() for _ in range(n)]
+    order = rng.permutation(len(labels))  # file numbers are not grouped by class
+    for split in ('images', *SPLITS):
+        shutil.rmtree(osp.join(root, split), ignore_errors=True)
+        os.makedirs(osp.join(root, split))
+    rows, seen, per_split = [], {}, dict.fromkeys(SPLITS, 0)
+    for number, idx in enumerate(order, start=1):
+        label = labels[idx]
+        k = seen[label] = seen.get(label, -1) + 1
+        name = f'Croppedmicrograph{number}.png'
+        mode = rng.choice(['RGB', 'P', 'L'], p=[0.6, 0.2, 0.2])
+        _save_png(render_micrograph(label, rng, size), osp.join(root, 'images', name), mode)
+        split = _split_of(k, counts[label])
+        shutil.copyfile(osp.join(root, 'images', name), osp.join(root, split, name))
+        per_split[split] += 1
+        rows.append({
+            'path': name,
+            'anneal_temperature': '' if rng.random() < 0.2 else int(rng.choice([700, 800, 970])),
+            'anneal_time': int(rng.choice([5, 90, 1440])),
+            'anneal_time_unit': rng.choice(['M', 'H']),
+            'cool_method': rng.choice(['Q', 'FC', 'AR']),
+            'magnification': rng.choice(['1000x', '2000x', '5000x']),
+            'primary_microconstituent': label,
+        })
+    with atomic_write(osp.join(root, 'metadata.csv'), newline='') as f:
+        writer = csv.DictWriter(f, CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return per_split

@@ -1,0 +1,1 @@
+from . import checkpoint, cpu_distributed, hooks  # noqa: F401

@@ -1,0 +1,165 @@
+"""COCO run-length encoding helpers shared by the metric, submissions and shape tools.
+
+The ``counts`` of every RLE returned here is a ``str`` (JSON-ready).
+"""
+from typing import List, Sequence
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+
+def _str_counts(rles: List[dict]) -> List[dict]:
+    for rle in rles:
+        if isinstance(rle['counts'], bytes):
+            rle['counts'] = rle['counts'].decode('ascii')
+    return rles
+
+
+def encode_masks_dense(masks) -> List[dict]:
+    """Encode binary masks ``N×H×W`` with one pycocotools call on the whole ``H×W×N``
+    Fortran stack (simple; its cost grows with image size × number of masks)."""
+    if hasattr(masks, 'detach'):  # torch.Tensor: transpose on its device, no host copy
+        import torch
+        if masks.shape[0] == 0:
+            return []
+        masks = masks.detach().to(torch.uint8).transpose(1, 2).contiguous().cpu().numpy()
+        stack = masks.transpose(2, 1, 0)  # H×W×N, Fortran-contiguous view
+    else:
+        masks = np.asarray(masks)
+        if masks.shape[0] == 0:
+            return []
+        stack = np.asfortranarray(masks.astype(np.uint8, copy=False).transpose(1, 2, 0))
+    return _str_counts(mask_utils.encode(stack))
+
+
+def encode_masks(masks) -> List[dict]:
+    """Encode binary masks ``N×H×W`` (numpy array or torch tensor, any device) as RLEs.
+
+    One vectorised scan finds the rows each mask occupies; only that band (then the
+    mask's bounding box) is read further: the runs are found with numpy on the
+    transposed crop, placed in the column-major index of the whole image and
+    compressed by pycocotools (``frPyObjects``). Same output as
+    :func:`encode_masks_dense`, at a cost that grows with the masks' areas rather than
+    image size × number of masks (see ``bench/bench_submission.py``).
+    """
+    n = int(masks.shape[0])
+    if n == 0:
+        return []
+    height, width = int(masks.shape[1]), int(masks.shape[2])
+    is_torch = hasattr(masks, 'detach')
+    if is_torch:  # uint8 max: several times faster than torch's bool any()
+        import torch
+        masks = masks.detach()
+        masks = (masks if masks.dtype == torch.bool else masks != 0).view(torch.uint8)
+        rows = masks.amax(dim=2).cpu().numpy()
+    else:
+        masks = np.asarray(masks)
+        rows = masks.any(axis=2)
+    uncompressed = []
+    for i in range(n):
+        ys = np.flatnonzero(rows[i])
+        if len(ys) == 0:
+            uncompressed.append(dict(size=[height, width], counts=[height * width]))
+            continue
+        y0, y1 = ys[0], ys[-1] + 1
+        band = masks[i, y0:y1]  # only the rows the mask occupies
+        band = band.cpu().numpy() if is_torch else band
+        xs = np.flatnonzero(band.any(axis=0))
+        x0, x1 = xs[0], xs[-1] + 1
+        crop = band[:, x0:x1]
+        h = y1 - y0
+        padded = np.zeros((x1 - x0, h + 2), np.int8)  # one column per row, zero-framed
+        padded[:, 1:-1] = crop.T != 0
+        col, row = np.nonzero(np.diff(padded, axis=1))  # column-major order
+        index = (x0 + col) * height + y0 + row  # in the whole image, column-major
+        # a run reaching the bottom of a column may go on at the top of the next
+        touching = np.flatnonzero(index[1:] == index[:-1])
+        index = np.delete(index, np.concatenate([touching, touching + 1]))
+        counts = np.diff(np.concatenate([[0], index, [height * width]]))
+        if counts[-1] == 0:  # ends on foreground: pycocotools writes no empty last run
+            counts = counts[:-1]
+        uncompressed.append(dict(size=[height, width], counts=counts.tolist()))
+    return _str_counts(mask_utils.frPyObjects(uncompressed, height, width))
+
+
+def segmentation_to_rle(segmentation, height: int, width: int) -> dict:
+    """One COCO ``segmentation`` (polygons, uncompressed or compressed RLE) → RLE."""
+    if isinstance(segmentation, list):  # polygons
+        rle = mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width))
+    elif isinstance(segmentation.get('counts'), list):  # uncompressed RLE
+        rle = mask_utils.frPyObjects(segmentation, height, width)
+    else:
+        rle = dict(segmentation)
+    return _str_counts([rle])[0]
+
+
+def rles_from_instance_masks(masks) -> List[dict]:
+    """RLEs from mmdet ``BitmapMasks`` / ``PolygonMasks`` (or an ``N×H×W`` array)."""
+    polygons = getattr(masks, 'masks', None)
+    if isinstance(polygons, list):  # PolygonMasks: list (instance) of lists of arrays
+        return [segmentation_to_rle([np.asarray(p, dtype=np.float64).tolist()
+                                     for p in poly], masks.height, masks.width)
+                for poly in polygons]
+    if polygons is not None:  # BitmapMasks
+        return encode_masks(polygons)
+    return encode_masks(masks)
+
+
+def rle_sizes(rles: Sequence[dict]) -> np.ndarray:
+    """``(N, 2)`` array of the ``(height, width)`` of each RLE."""
+    return np.array([rle['size'] for rle in rles], dtype=np.int64).reshape(-1, 2)
+
+
+def rle_counts(rle: dict) -> np.ndarray:
+    """The run lengths of an RLE (compressed string/bytes or uncompressed list counts).
+
+    Decodes COCO's compressed string (5-bit groups, continuation bit 0x20, sign bit
+    0x10, counts after the second delta-coded against the count two before) with
+    numpy instead of decoding the whole ``H×W`` mask.
+    """
+    counts = rle['counts']
+    if isinstance(counts, list):
+        return np.asarray(counts, dtype=np.int64)
+    if isinstance(counts, str):
+        counts = counts.encode('ascii')
+    c = np.frombuffer(counts, dtype=np.uint8).astype(np.int64) - 48
+    if len(c) == 0:
+        return np.zeros(0, np.int64)
+    last = (c & 0x20) == 0  # last 5-bit group of each count
+    group = np.concatenate([[0], np.cumsum(last)[:-1]])  # count index of each char
+    starts = np.flatnonzero(np.concatenate([[True], last[:-1]]))
+    shift = 5 * (np.arange(len(c)) - starts[group])
+    values = np.bincount(group, weights=(c & 0x1f) << shift).astype(np.int64)
+    ends = np.flatnonzero(last)
+    negative = (c[ends] & 0x10) != 0
+    values[negative] -= np.left_shift(1, 5 * (ends[negative] - starts[negative] + 1))
+    out = values.copy()
+    out[1::2] = np.cumsum(values[1::2])  # m > 2: x[m] += x[m-2] → per-parity cumsum
+    out[2::2] = np.cumsum(values[2::2])
+    return out
+
+
+def decode_crop(rle: dict, box) -> np.ndarray:
+    """The ``h×w`` uint8 crop ``box = (x, y, w, h)`` of an RLE mask, built from the
+    runs alone (work ∝ crop size + number of runs, not image size)."""
+    height = int(rle['size'][0])
+    x, y, w, h = (int(v) for v in box)
+    out = np.zeros((w, h + 1), np.int32)  # transposed (RLE is column-major) + 1 guard
+    if w <= 0 or h <= 0:
+        return np.zeros((max(h, 0), max(w, 0)), np.uint8)
+    bounds = np.cumsum(rle_counts(rle))
+    start, end = bounds[0::2][:len(bounds) // 2], bounds[1::2]
+    keep = (end > x * height) & (start < (x + w) * height) & (end > start)
+    start, end = start[keep], end[keep]
+    # split runs at column boundaries: one piece per (run, column) it touches
+    c0, c1 = start // height, (end - 1) // height
+    pieces = c1 - c0 + 1
+    run = np.repeat(np.arange(len(start)), pieces)
+    col = c0[run] + np.arange(len(run)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    r0 = np.maximum(start[run] - col * height, 0)
+    r1 = np.minimum(end[run] - col * height, height)
+    inside = (col >= x) & (col < x + w)
+    col, r0, r1 = col[inside] - x, np.clip(r0[inside] - y, 0, h), np.clip(r1[inside] - y, 0, h)
+    np.add.at(out, (col, r0), 1)
+    np.add.at(out, (col, r1), -1)
+    return np.ascontiguousarray(np.cumsum(out[:, :h], axis=1).astype(np.uint8).T)

@@ -1,0 +1,2 @@
+
+from .iou_weighted_f1 import IoUWeightedF1Metric  # noqa: F401

@@ -1,0 +1,3 @@
+
+from . import heads, losses  # noqa: F401
+from . import tta  # noqa: F401

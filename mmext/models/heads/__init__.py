@@ -1,0 +1,1 @@
+from .stacked_bn_dropout_head import StackedBNDropoutClsHead  # noqa: F401

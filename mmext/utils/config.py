@@ -1,0 +1,132 @@
+"""Config preparation shared by mmext's tools (train, test, predict, submit).
+
+One pair of tools drives both OpenMMLab families: the config's ``default_scope``
+('mmpretrain' or 'mmdet') picks the family, and these helpers apply the upstream
+command-line flags to a config the way each family's own tools do.
+"""
+import os.path as osp
+import warnings
+
+import torch
+from mmengine.config import Config, ConfigDict
+
+from .errors import InputError
+
+SCOPES = ('mmpretrain', 'mmdet')
+
+
+def load_config(path, cfg_options=None):
+    """Load a config file and merge ``--cfg-options``; bad paths give one line."""
+    if not osp.isfile(path):
+        raise InputError(f'config file not found: {path}')
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as exc:  # syntax errors, missing _base_ files
+        raise InputError(f'cannot read config {path}: {type(exc).__name__}: {exc}') from exc
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    get_scope(cfg, path)
+    return cfg
+
+
+def get_scope(cfg, path=None):
+    """Return the config's ``default_scope``; it must be one mmext drives."""
+    scope = cfg.get('default_scope')
+    if scope not in SCOPES:
+        where = f'config {path}' if path else 'config'
+        raise InputError(f"{where} has default_scope={scope!r}; mmext tools run "
+                         f"{' or '.join(repr(s) for s in SCOPES)} configs")
+    return scope
+
+
+def register_scope(scope):
+    """Register the family's modules and mmext's own (before building a Runner)."""
+    if scope == 'mmdet':
+        from mmdet.utils import register_all_modules
+    else:
+        from mmpretrain.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    import mmext  # noqa: F401
+
+
+def set_work_dir(cfg, work_dir, config_path):
+    """CLI > config's own ``work_dir`` > ``./work_dirs/<config name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def enable_amp(cfg):
+    """Mixed precision on a GPU; on a machine without one, warn and keep fp32.
+
+    mmengine's ``AmpOptimWrapper`` asserts a GPU, so a CPU run never builds it.
+    """
+    if not torch.cuda.is_available():
+        warnings.warn('--amp ignored: no GPU is available, training in fp32')
+        return False
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    return True
+
+
+def enable_auto_scale_lr(cfg, path=''):
+    """Turn on ``auto_scale_lr``; the config must say its ``base_batch_size``."""
+    if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+        raise InputError(f'--auto-scale-lr: config {path} has no auto_scale_lr.base_batch_size')
+    cfg.auto_scale_lr.enable = True
+
+
+def set_resume(cfg, resume):
+    """``--resume`` alone: latest checkpoint of the work dir; with a path: that file."""
+    if resume is None:
+        return
+    cfg.resume = True
+    cfg.load_from = None if resume == 'auto' else resume
+    if cfg.load_from and not osp.isfile(cfg.load_from):
+        raise InputError(f'checkpoint to resume from not found: {cfg.load_from}')
+
+
+def drop_pretrained_init(cfg):
+    """Remove ``init_cfg=dict(type='Pretrained', ...)`` from the model config.
+
+    Used when ``load_from`` or resume will overwrite every weight anyway: upstream
+    initialises weights before loading, which offline would fail on the download.
+    Returns the dotted paths that were dropped.
+    """
+    dropped = []
+
+    def visit(node, path):
+        if isinstance(node, dict):
+            init = node.get('init_cfg')
+            inits = init if isinstance(init, list) else [init]
+            if any(isinstance(i, dict) and i.get('type') == 'Pretrained' for i in inits):
+                node['init_cfg'] = None
+                dropped.append(f'{path}.init_cfg')
+            for key, value in node.items():
+                visit(value, f'{path}.{key}')
+        elif isinstance(node, (list, tuple)):
+            for i, value in enumerate(node):
+                visit(value, f'{path}[{i}]')
+
+    visit(cfg.model, 'model')
+    return dropped
+
+
+def default_cls_tta_pipeline(cfg):
+    """mmpretrain's default TTA: the test pipeline with and without a horizontal flip."""
+    pipeline = [dict(t) for t in cfg.test_dataloader.dataset.pipeline]
+    flips = [dict(type='RandomFlip', prob=1.), dict(type='RandomFlip', prob=0.)]
+    return pipeline[:-1] + [dict(type='TestTimeAug', transforms=[flips, pipeline[-1:]])]
+
+
+def apply_tta(cfg, path=''):
+    """Wrap ``cfg.model`` into ``cfg.tta_model`` and test with ``cfg.tta_pipeline``."""
+    if get_scope(cfg) == 'mmpretrain':
+        cfg.setdefault('tta_model', dict(type='mmpretrain.AverageClsScoreTTA'))
+        if 'tta_pipeline' not in cfg:
+            cfg.tta_pipeline = default_cls_tta_pipeline(cfg)
+    elif 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+        raise InputError(f'--tta: config {path} defines no tta_model / tta_pipeline')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)

@@ -1,0 +1,1 @@
+"""Plots and overlays for reports and tools (registers nothing)."""

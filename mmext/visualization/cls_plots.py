@@ -1,0 +1,150 @@
+"""Figures of the classification report, drawn with matplotlib's Agg canvas.
+
+Each ``plot_*`` function takes the numbers from :mod:`mmext.evaluation.functional`
+and writes one PNG atomically; none touches pyplot's global state.
+"""
+import math
+
+import cv2
+import mmcv
+import numpy as np
+from matplotlib.figure import Figure
+from sklearn.metrics import ConfusionMatrixDisplay
+
+from mmext.utils import atomic_save
+
+
+def _save(fig, path, dpi=100):
+    atomic_save(lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches='tight'), path)
+    return path
+
+
+def _name(classes, key):
+    return classes[key] if isinstance(key, (int, np.integer)) else str(key)
+
+
+def plot_confusion(counts, normalized, classes, path):
+    """Counts and row-normalised confusion matrices side by side."""
+    n = len(classes)
+    size = max(5.0, 0.6 * n + 2.5)
+    fig = Figure(figsize=(2 * size, size))
+    for ax, matrix, title, fmt in zip(fig.subplots(1, 2), (counts, normalized),
+                                      ('Counts', 'Normalised by true class'),
+                                      ('d', '.2f')):
+        ConfusionMatrixDisplay(matrix, display_labels=list(classes)).plot(
+            ax=ax, values_format=fmt, colorbar=False, xticks_rotation=45,
+            include_values=n <= 30, cmap='Blues')
+        ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_roc(roc, classes, path):
+    """One-vs-rest ROC curve per class plus the micro average, AUC in the legend."""
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
+    for key, (fpr, tpr, _) in roc['curves'].items():
+        style = dict(linestyle='--', color='k') if key == 'micro' else {}
+        ax.plot(fpr, tpr, label=f'{_name(classes, key)} (AUC={roc["auc"][key]:.3f})', **style)
+    ax.plot([0, 1], [0, 1], color='grey', linewidth=0.8, linestyle=':')
+    ax.set(xlabel='False positive rate', ylabel='True positive rate', xlim=(0, 1),
+           ylim=(0, 1.02), title=f'ROC (macro AUC={roc["auc"]["macro"]:.3f})')
+    ax.legend(loc='lower right', fontsize='small')
+    return _save(fig, path)
+
+
+def plot_pr(pr, classes, path):
+    """One-vs-rest precision-recall curve per class plus micro average, AP in legend."""
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
+    for key, (precision, recall, _) in pr['curves'].items():
+        style = dict(linestyle='--', color='k') if key == 'micro' else {}
+        ax.step(recall, precision, where='post',
+                label=f'{_name(classes, key)} (AP={pr["ap"][key]:.3f})', **style)
+    ax.set(xlabel='Recall', ylabel='Precision', xlim=(0, 1), ylim=(0, 1.02),
+           title=f'Precision-recall (mAP={pr["ap"]["macro"]:.3f})')
+    ax.legend(loc='lower left', fontsize='small')
+    return _save(fig, path)
+
+
+def plot_tsne(embedding, labels, classes, path, title='t-SNE of penultimate features'):
+    """Scatter of a 2-D embedding coloured by (true) class."""
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
+    labels = np.asarray(labels)
+    for c, name in enumerate(classes):
+        sel = labels == c
+        if sel.any():
+            ax.scatter(embedding[sel, 0], embedding[sel, 1], s=12, label=name)
+    ax.set(title=title, xticks=[], yticks=[])
+    ax.legend(fontsize='small', markerscale=1.5)
+    return _save(fig, path)
+
+
+def plot_training_curves(train, val, path):
+    """Training loss per iteration and accuracy per epoch.
+
+    ``train`` and ``val`` are lists of mmengine scalar records (dicts with ``step``).
+    """
+    fig = Figure(figsize=(12, 4.5))
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    loss_keys = sorted({k for r in train for k in r if k.startswith('loss')})
+    for key in loss_keys:
+        pts = [(r['step'], r[key]) for r in train if key in r]
+        ax_loss.plot(*zip(*pts), label=key)
+    ax_loss.set(xlabel='iteration', ylabel='loss', title='Training loss')
+    if loss_keys:
+        ax_loss.legend(fontsize='small')
+    acc_series = []
+    for split, records in (('train', train), ('val', val)):
+        for key in sorted({k for r in records for k in r if 'acc' in k.lower()}):
+            pts = [(r.get('epoch', r['step']) if split == 'train' else r['step'], r[key])
+                   for r in records if key in r]
+            acc_series.append((f'{split} {key}', pts))
+    for label, pts in acc_series:
+        ax_acc.plot(*zip(*pts), marker='o', markersize=3, label=label)
+    ax_acc.set(xlabel='epoch', ylabel='accuracy (%)', title='Accuracy')
+    if acc_series:
+        ax_acc.legend(fontsize='small')
+    return _save(fig, path)
+
+
+def grid_layout(num_images, tile=128, caption=36, max_cols=10):
+    """(rows, cols, height, width) of the prediction grid for ``num_images`` tiles."""
+    cols = min(max_cols, max(1, math.ceil(math.sqrt(num_images))))
+    rows = max(1, math.ceil(num_images / cols))
+    return rows, cols, rows * (tile + caption), cols * tile
+
+
+def plot_prediction_grid(img_paths, pred_names, gt_names, scores, path, tile=128,
+                         caption=36):
+    """Tile images with 'pred (score)' and 'gt' captions; mistakes get a red frame.
+
+    ``gt_names`` entries may be None (unknown truth: drawn in black, no frame).
+    The canvas is ``grid_layout(len(img_paths), tile, caption)`` sized.
+    """
+    rows, cols, height, width = grid_layout(len(img_paths), tile, caption)
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for i, (img_path, pred, gt, score) in enumerate(
+            zip(img_paths, pred_names, gt_names, scores)):
+        y, x = (i // cols) * (tile + caption), (i % cols) * tile
+        img = mmcv.imread(img_path, flag='color')
+        if img is not None:
+            h, w = img.shape[:2]
+            scale = tile / max(h, w)
+            img = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
+                             interpolation=cv2.INTER_AREA)
+            oy, ox = (tile - img.shape[0]) // 2, (tile - img.shape[1]) // 2
+            canvas[y + oy:y + oy + img.shape[0], x + ox:x + ox + img.shape[1]] = img
+        wrong = gt is not None and gt != pred
+        color = (0, 0, 220) if wrong else ((0, 140, 0) if gt is not None else (0, 0, 0))
+        if wrong:
+            cv2.rectangle(canvas, (x + 1, y + 1), (x + tile - 2, y + tile + caption - 2),
+                          color, 3)
+        cv2.putText(canvas, f'P: {pred} {score:.2f}'[:24], (x + 4, y + tile + 14), font, 0.38,
+                    color, 1, cv2.LINE_AA)
+        if gt is not None:
+            cv2.putText(canvas, f'T: {gt}'[:24], (x + 4, y + tile + 30), font, 0.38, color, 1,
+                        cv2.LINE_AA)
+    atomic_save(lambda tmp: mmcv.imwrite(canvas, tmp), path)
+    return path

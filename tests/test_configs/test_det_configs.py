@@ -1,0 +1,127 @@
+"""Particle detection configs: every one loads, builds its model and its datasets on
+generated data; Mask R-CNN and SOLOv2 train two iterations and validate (both metrics),
+Mask R-CNN also tests through --tta (MaskTTAModel)."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+import mmext  # noqa: F401
+from mmext.demo import make_particle_dataset
+from mmext.utils.config import apply_tta, drop_pretrained_init
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'particles', '**', '*.py'),
+                           recursive=True))
+IDS = [osp.relpath(p, osp.join(ROOT, 'configs', 'particles')) for p in CONFIGS]
+SMALL = (160, 128)
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp('particles')
+    make_particle_dataset(str(root), seed=0, num_train=2, num_val=2, num_test=2,
+                          size=(128, 160), num_range=(4, 8))
+    return str(root) + '/'
+
+
+def _point_to(dataset_cfg, root):
+    """Set data_root on a dataset config, through wrappers (MultiImageMixDataset)."""
+    if 'dataset' in dataset_cfg:
+        _point_to(dataset_cfg.dataset, root)
+    else:
+        dataset_cfg.data_root = root
+
+
+def _load(path, root):
+    cfg = Config.fromfile(path)
+    cfg.load_from = None
+    drop_pretrained_init(cfg)
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        _point_to(cfg[name].dataset, root)
+    for name in ('val_evaluator', 'test_evaluator'):
+        for metric in cfg[name]:
+            metric.ann_file = osp.join(root, 'annotations', 'val.json')
+    return cfg
+
+
+def test_all_configs_found():
+    assert len(CONFIGS) >= 8 + 19
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=IDS)
+def test_config_builds(path, data_root):
+    from mmdet.registry import DATASETS, MODELS
+    cfg = _load(path, data_root)
+    assert cfg.default_scope == 'mmdet'
+    assert cfg.custom_imports.imports == ['mmext']
+    assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=16)
+    assert cfg.tta_model.type == 'MaskTTAModel'
+    metrics = [m.type for m in cfg.val_evaluator]
+    assert metrics == ['CocoMetric', 'IoUWeightedF1Metric']
+    init_default_scope('mmdet')
+    model = MODELS.build(cfg.model)
+    heads = [m for m in model.modules() if hasattr(m, 'num_classes')]
+    assert heads and all(h.num_classes == 1 for h in heads)
+    test_cfg = cfg.model.test_cfg
+    max_dets = test_cfg.rcnn.max_per_img if 'rcnn' in test_cfg else test_cfg.max_per_img
+    assert max_dets >= 200
+    assert not getattr(getattr(model, 'roi_head', None), 'with_semantic', False)
+    train_set = DATASETS.build(cfg.train_dataloader.dataset)
+    item = train_set[0]
+    assert item['inputs'].shape[0] == 3
+    assert len(item['data_samples'].gt_instances) > 0
+    val_set = DATASETS.build(cfg.val_dataloader.dataset)
+    assert val_set.metainfo['classes'] == ('Normal',)
+
+
+def _small_run_cfg(path, data_root, work_dir):
+    cfg = _load(path, data_root)
+    cfg.work_dir = str(work_dir)
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dl = cfg[name]
+        dl.num_workers, dl.persistent_workers = 0, False
+        for step in dl.dataset.pipeline:
+            if step.type == 'Resize':
+                step.scale = SMALL
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_dataloader.dataset.filter_cfg = None
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=2)
+    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=100, by_epoch=False)
+    cfg.default_hooks.logger.interval = 1
+    cfg.log_processor = dict(by_epoch=False)
+    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    cfg.visualizer.name = f'vis_{osp.basename(str(work_dir))}'  # a singleton per name
+    return cfg
+
+
+@pytest.mark.parametrize('name', ['mask-rcnn_r50_fpn_1x_particles.py',
+                                  'solov2_r50_fpn_1x_particles.py'])
+def test_fast_models_train_and_validate(name, data_root, tmp_path):
+    torch.manual_seed(0)
+    cfg = _small_run_cfg(osp.join(ROOT, 'configs', 'particles', name), data_root, tmp_path)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.iter == 2
+    metrics = runner.val_loop.evaluator.metrics
+    assert [type(m).__name__ for m in metrics] == ['CocoMetric', 'IoUWeightedF1Metric']
+    scalars = open(glob.glob(str(tmp_path / '*' / 'vis_data' / 'scalars.json'))[0]).read()
+    assert 'iou_f1' in scalars and '"loss"' in scalars
+
+
+def test_mask_rcnn_tta_test(data_root, tmp_path):
+    torch.manual_seed(0)
+    cfg = _small_run_cfg(osp.join(ROOT, 'configs', 'particles',
+                                  'mask-rcnn_r50_fpn_1x_particles.py'), data_root, tmp_path)
+    cfg.model.test_cfg.rcnn.score_thr = 0.0  # an untrained model: keep its masks
+    cfg.tta_pipeline[1].transforms[0][0].scale = SMALL
+    apply_tta(cfg)
+    runner = Runner.from_cfg(cfg)
+    assert type(runner.model).__name__ == 'MaskTTAModel'
+    metrics = runner.test()
+    assert 0.0 <= metrics['iou_f1'] <= 1.0

@@ -1,0 +1,69 @@
+import csv
+import hashlib
+import json
+import os
+import os.path as osp
+from collections import Counter
+
+import numpy as np
+from PIL import Image
+from pycocotools.coco import COCO
+
+from mmext.demo import DEFAULT_COUNTS, make_micrograph_dataset, make_particle_dataset
+
+
+def _digest(root):
+    h = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            with open(osp.join(folder, name), 'rb') as f:
+                h.update(name.encode() + f.read())
+    return h.hexdigest()
+
+
+def test_micrographs_layout_imbalance_and_modes(micrograph_root):
+    rows = list(csv.DictReader(open(osp.join(micrograph_root, 'metadata.csv'))))
+    assert {'path', 'primary_microconstituent', 'magnification', 'cool_method'} <= set(rows[0])
+    counts = Counter(r['primary_microconstituent'] for r in rows)
+    assert len(counts) >= 4 and max(counts.values()) / min(counts.values()) >= 10
+    split_files = {s: set(os.listdir(osp.join(micrograph_root, s))) for s in ('train', 'val', 'test')}
+    assert sum(map(len, split_files.values())) == len(rows)
+    assert not (split_files['train'] & split_files['test'])
+    modes = {Image.open(osp.join(micrograph_root, 'images', r['path'])).mode for r in rows}
+    assert {'P', 'L', 'RGB'} <= modes
+    assert any(r['anneal_temperature'] == '' for r in rows)  # empty cells occur, as in UHCSDB
+
+
+def test_default_micrograph_counts_are_10_to_1():
+    assert max(DEFAULT_COUNTS.values()) / min(DEFAULT_COUNTS.values()) >= 10
+
+
+def test_generators_are_deterministic(tmp_path):
+    counts = {'spheroidite': 4, 'pearlite': 2}
+    make_micrograph_dataset(tmp_path / 'a', seed=3, counts=counts, size=(32, 32))
+    make_micrograph_dataset(tmp_path / 'b', seed=3, counts=counts, size=(32, 32))
+    make_micrograph_dataset(tmp_path / 'c', seed=4, counts=counts, size=(32, 32))
+    assert _digest(tmp_path / 'a') == _digest(tmp_path / 'b') != _digest(tmp_path / 'c')
+    kw = dict(num_train=1, num_val=1, num_test=1, size=(64, 80))
+    make_particle_dataset(tmp_path / 'p1', seed=1, **kw)
+    make_particle_dataset(tmp_path / 'p2', seed=1, **kw)
+    assert _digest(tmp_path / 'p1') == _digest(tmp_path / 'p2')
+
+
+def test_particles_coco_json(particle_root):
+    coco = COCO(osp.join(particle_root, 'annotations', 'train.json'))
+    assert [c['name'] for c in coco.loadCats(coco.getCatIds())] == ['Normal']
+    for img_id in coco.getImgIds():
+        info = coco.loadImgs(img_id)[0]
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
+        assert 10 <= len(anns) <= 30
+        img = np.array(Image.open(osp.join(particle_root, 'images', 'train', info['file_name'])))
+        assert img.shape == (info['height'], info['width'])
+        for ann in anns:
+            assert all(len(p) >= 6 and len(p) % 2 == 0 for p in ann['segmentation'])
+            assert coco.annToMask(ann).sum() > 0 and ann['bbox'][2] > 0
+    # overlapping particles: a later one hides part of an earlier one, so some masks touch
+    masks = np.stack([coco.annToMask(a) for a in coco.loadAnns(coco.getAnnIds(imgIds=1))])
+    assert masks.sum(0).max() == 1  # visible parts never overlap each other
+    test = json.load(open(osp.join(particle_root, 'annotations', 'test.json')))
+    assert 'annotations' not in test and len(test['images']) == 2

@@ -1,0 +1,123 @@
+"""tools/train.py and tools/test.py drive both families, on generated data, on CPU."""
+import json
+import os.path as osp
+import shutil
+
+import pytest
+import torch
+
+CLS_CFG = 'configs/demo/resnet18_1xb32-20e_demo-micrographs.py'
+DET_CFG = 'configs/demo/mask-rcnn_r18-thin_fpn_1xb4-400i_demo-particles.py'
+R18_URL = ('https://download.openmmlab.com/mmclassification/v0/resnet/'
+           'resnet18_8xb32_in1k_20210831-fbbb1da6.pth')
+
+
+def cls_options(root, epochs=1, batch=8):
+    opts = [f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=1',
+            f'train_dataloader.batch_size={batch}', 'model.backbone.depth=18']
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.dataset.data_root={root}',
+                 f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    return ['--cfg-options', *opts]
+
+
+def det_options(root, iters=2):
+    opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            'train_dataloader.batch_size=2',
+            f'val_evaluator.ann_file={root}/annotations/val.json',
+            f'test_evaluator.ann_file={root}/annotations/val.json']
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.dataset.data_root={root}/',
+                 f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    return ['--cfg-options', *opts]
+
+
+def last_scalars(work_dir):
+    logs = sorted(__import__('glob').glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    return [json.loads(line) for line in open(logs[-1])]
+
+
+def test_classification_train_then_test(run_tool, micrograph_root, tmp_path):
+    work = str(tmp_path / 'cls')
+    run_tool('tools/train.py', CLS_CFG, '--work-dir', work, '--amp',
+             *cls_options(micrograph_root, epochs=2))
+    ckpt = osp.join(work, 'epoch_2.pth')
+    assert torch.load(ckpt, weights_only=True)['meta']['dataset_meta']['classes'][0] == 'martensite'
+    out = str(tmp_path / 'preds.pkl')
+    proc = run_tool('tools/test.py', CLS_CFG, ckpt, '--work-dir', work, '--out', out,
+                    *cls_options(micrograph_root))
+    assert 'accuracy/top1' in proc.stdout + proc.stderr
+    preds = __import__('pickle').load(open(out, 'rb'))
+    assert len(preds) == len(__import__('os').listdir(osp.join(micrograph_root, 'test')))
+    # --resume continues from epoch 2 to epoch 3
+    run_tool('tools/train.py', CLS_CFG, '--work-dir', work, '--resume',
+             *cls_options(micrograph_root, epochs=3))
+    assert torch.load(osp.join(work, 'epoch_3.pth'), weights_only=True)['meta']['epoch'] == 3
+
+
+def test_load_from_skips_pretrained_download(run_tool, micrograph_root, tmp_path):
+    work = str(tmp_path / 'cls')
+    run_tool('tools/train.py', CLS_CFG, '--work-dir', work, *cls_options(micrograph_root))
+    ckpt = osp.join(work, 'epoch_1.pth')
+    opts = cls_options(micrograph_root)
+    opts += [f'load_from={ckpt}', 'model.backbone.init_cfg.type=Pretrained',
+             f'model.backbone.init_cfg.checkpoint={R18_URL}',
+             'model.backbone.init_cfg.prefix=backbone']
+    proc = run_tool('tools/train.py', CLS_CFG, '--work-dir', str(tmp_path / 'ft'), *opts)
+    log = proc.stdout + proc.stderr
+    assert 'Pretrained init skipped' in log and 'Downloading' not in log
+
+
+def test_instance_segmentation_train_then_test(run_tool, particle_root, tmp_path):
+    work = str(tmp_path / 'det')
+    run_tool('tools/train.py', DET_CFG, '--work-dir', work, *det_options(particle_root))
+    ckpt = osp.join(work, 'iter_2.pth')
+    assert osp.isfile(ckpt)
+    out = str(tmp_path / 'dets.pkl')
+    proc = run_tool('tools/test.py', DET_CFG, ckpt, '--work-dir', work, '--out', out,
+                    '--show-dir', 'vis', *det_options(particle_root))
+    assert 'coco/segm_mAP_50' in proc.stdout + proc.stderr
+    assert len(__import__('pickle').load(open(out, 'rb'))) == 2
+    assert len(__import__('glob').glob(osp.join(work, '*', 'vis', '*.png'))) == 2
+
+
+@pytest.mark.skipif(shutil.which('torchrun') is None and not osp.exists(
+    osp.join(osp.dirname(__import__('sys').executable), 'torchrun')), reason='torchrun missing')
+def test_two_process_cpu_training(run_tool, micrograph_root, tmp_path):
+    """dist_train.sh with 2 processes on gloo: each rank trains on half of the epoch."""
+    work = str(tmp_path / 'dist')
+    n_train = len(__import__('os').listdir(osp.join(micrograph_root, 'train')))
+    batch = 4
+    proc = run_tool('-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29533',
+                    'tools/train.py', CLS_CFG, '--launcher', 'pytorch', '--work-dir', work,
+                    *cls_options(micrograph_root, epochs=1, batch=batch))
+    log = proc.stdout + proc.stderr
+    assert 'world_size: 2' in log or 'Distributed training: True' in log
+    iters = max(s.get('iter', 0) for s in last_scalars(work))
+    assert iters == -(-n_train // (2 * batch))  # ceil: half the epoch per rank
+    assert torch.load(osp.join(work, 'epoch_1.pth'), weights_only=True)['meta']['epoch'] == 1
+
+
+@pytest.mark.parametrize('args, message', [
+    (['tools/train.py', 'configs/demo/missing.py'], 'config file not found: configs/demo/missing.py'),
+    (['tools/test.py', CLS_CFG, 'missing.pth'], 'checkpoint not found: missing.pth'),
+    (['tools/train.py', CLS_CFG, '--resume', 'missing.pth'], 'checkpoint to resume from not found: missing.pth'),
+])
+def test_bad_input_is_one_line(run_tool, args, message):
+    proc = run_tool(*args, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == f'error: {message}'
+
+
+def test_unknown_scope_and_non_checkpoint(run_tool, tmp_path):
+    cfg = tmp_path / 'seg.py'
+    cfg.write_text("default_scope = 'mmseg'\nmodel = dict()\n")
+    proc = run_tool('tools/train.py', str(cfg), check=False)
+    assert proc.returncode == 2 and "default_scope='mmseg'" in proc.stderr
+    fake = tmp_path / 'fake.pth'
+    fake.write_text('hello')
+    proc = run_tool('tools/test.py', CLS_CFG, str(fake), '--work-dir', str(tmp_path), check=False)
+    assert proc.returncode == 2
+    assert 'fake.pth is not a PyTorch checkpoint' in proc.stderr.strip().splitlines()[-1]

@@ -1,0 +1,60 @@
+import pytest
+import warnings
+from mmengine.config import Config
+
+from mmext.utils import InputError
+from mmext.utils.config import (apply_tta, drop_pretrained_init, enable_amp, get_scope,
+                                load_config)
+
+CLS_DEMO = 'configs/demo/resnet18_1xb32-20e_demo-micrographs.py'
+
+
+def test_load_config_errors_name_the_file(tmp_path):
+    with pytest.raises(InputError, match='config file not found: nope.py'):
+        load_config('nope.py')
+    bad = tmp_path / 'scope.py'
+    bad.write_text("default_scope = 'mmseg'\n")
+    with pytest.raises(InputError, match=r"scope.py has default_scope='mmseg'"):
+        load_config(str(bad))
+
+
+def test_load_config_merges_options():
+    cfg = load_config(CLS_DEMO, {'train_dataloader.batch_size': 3})
+    assert cfg.train_dataloader.batch_size == 3 and get_scope(cfg) == 'mmpretrain'
+
+
+def test_drop_pretrained_init_only_removes_pretrained():
+    cfg = Config(dict(model=dict(
+        backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='https://x/y.pth')),
+        head=dict(init_cfg=dict(type='Normal', std=0.01)),
+        stages=[dict(init_cfg=[dict(type='Pretrained', checkpoint='a.pth')])])))
+    assert sorted(drop_pretrained_init(cfg)) == ['model.backbone.init_cfg',
+                                                  'model.stages[0].init_cfg']
+    assert cfg.model.backbone.init_cfg is None
+    assert cfg.model.head.init_cfg.type == 'Normal'
+
+
+def test_amp_without_gpu_warns_and_keeps_fp32():
+    cfg = load_config(CLS_DEMO)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert enable_amp(cfg) is False
+    assert 'no GPU' in str(caught[0].message)
+    assert cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper'
+
+
+def test_cls_tta_defaults_to_flip_average():
+    cfg = load_config(CLS_DEMO)
+    apply_tta(cfg)
+    assert cfg.model.type == 'mmpretrain.AverageClsScoreTTA'
+    assert cfg.model.module.backbone.type == 'ResNet'
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    assert pipeline[-1].type == 'TestTimeAug'
+    assert [t.prob for t in pipeline[-1].transforms[0]] == [1., 0.]
+
+
+def test_det_tta_requires_config_fields(tmp_path):
+    cfg = Config(dict(default_scope='mmdet', model=dict(type='MaskRCNN'),
+                      test_dataloader=dict(dataset=dict(pipeline=[]))))
+    with pytest.raises(InputError, match='defines no tta_model'):
+        apply_tta(cfg, 'x.py')

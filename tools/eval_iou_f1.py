@@ -1,0 +1,51 @@
+"""Score a COCO results json against a ground-truth json.
+
+Prints the particle challenge's IoU-weighted F1 (precision, recall, ΣIoU, TP/FP/FN) and,
+beside it, COCO bbox and segm mAP (pycocotools COCOeval).
+
+    python tools/eval_iou_f1.py data/particles/annotations/val.json work_dirs/val_results.json
+"""
+import argparse
+import json
+import sys
+
+from mmext.utils import InputError
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('gt', help='COCO ground-truth json')
+    parser.add_argument('results', help='COCO results json (list of detections)')
+    parser.add_argument('--score-thr', type=float, default=0.0,
+                        help='drop detections scoring below this first')
+    parser.add_argument('--no-coco-map', action='store_true', help='skip COCOeval mAP')
+    parser.add_argument('--out', help='also write the numbers to this json')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmext.evaluation.iou_f1_eval import evaluate_results_file
+    from mmext.utils import atomic_write
+    try:
+        m = evaluate_results_file(args.gt, args.results, score_thr=args.score_thr,
+                                  with_coco_map=not args.no_coco_map)
+    except InputError as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(2)
+    print(f"images {m['num_images']}  predictions {m['num_predictions']}")
+    print(f"IoU-weighted F1 {m['iou_f1']:.4f}  precision {m['iou_precision']:.4f}  "
+          f"recall {m['iou_recall']:.4f}  (ΣIoU {m['sum_iou']:.2f}, TP {m['tp']}, "
+          f"FP {m['fp']}, FN {m['fn']})")
+    for iou_type in ('bbox', 'segm'):
+        if f'{iou_type}_mAP' in m:
+            print(f"COCO {iou_type:4s} mAP {m[f'{iou_type}_mAP']:.4f}  "
+                  f"mAP_50 {m[f'{iou_type}_mAP_50']:.4f}  mAP_75 {m[f'{iou_type}_mAP_75']:.4f}")
+    if args.out:
+        with atomic_write(args.out) as f:
+            json.dump(m, f, indent=2)
+    return m
+
+
+if __name__ == '__main__':
+    main()

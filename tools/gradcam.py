@@ -1,0 +1,76 @@
+"""Write class-activation-map overlays (Grad-CAM and variants) for images.
+
+    python tools/gradcam.py CONFIG CHECKPOINT IMG [IMG ...] --out-dir cams \
+        [--method gradcam|gradcam++|xgradcam|eigencam|...] \
+        [--target-layers backbone.layer4] [--target-class N]
+
+One PNG per image and method, ``<out-dir>/<image stem>_<method>.png``, the size of the
+input image; the target class defaults to the predicted one. Prints each output path.
+"""
+import argparse
+import contextlib
+import sys
+
+from mmengine.config import DictAction
+
+from mmext.utils import InputError
+
+
+def parse_args(argv=None):
+    from mmext.visualization.cam import CAM_METHODS
+    parser = argparse.ArgumentParser(description='Class activation map overlays')
+    parser.add_argument('config', help='classification config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('images', nargs='+', help='image files or folders')
+    parser.add_argument('--out-dir', default='cam', help='folder for the overlay PNGs')
+    parser.add_argument('--method', default='gradcam', type=str.lower,
+                        choices=sorted(CAM_METHODS), help='CAM method')
+    parser.add_argument('--target-layers', nargs='+', default=None,
+                        help='module names, e.g. backbone.layer4 '
+                        '(default: last norm layer of the backbone)')
+    parser.add_argument('--target-class', type=int, default=None,
+                        help='class index to explain (default: the predicted class)')
+    parser.add_argument('--eigen-smooth', action='store_true',
+                        help='first principal component of the weighted activations')
+    parser.add_argument('--aug-smooth', action='store_true', help='test-time augmentation')
+    parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='load the checkpoint with full pickle (weights_only=False): '
+                        'only for files you trust')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        from mmengine.utils import track_iter_progress
+
+        from mmext.apis.cls_inference import build_predictor, list_images
+        from mmext.engine.checkpoint import trust_checkpoint
+        from mmext.utils.config import load_config
+        from mmext.visualization.cam import ClassActivationMapper
+        images = list_images(args.images)
+        if args.trust_checkpoint:
+            trust_checkpoint(args.checkpoint)
+        lines = []
+        with contextlib.redirect_stdout(sys.stderr):  # logs and progress bar off stdout
+            model = build_predictor(load_config(args.config, args.cfg_options),
+                                    args.checkpoint, device=args.device).model
+            mapper = ClassActivationMapper(model, args.method, args.target_layers)
+            names = model._dataset_meta.get('classes') if model._dataset_meta else None
+            for img in (track_iter_progress(images) if len(images) > 1 else images):
+                out, cls = mapper.save(img, args.out_dir, args.target_class,
+                                       eigen_smooth=args.eigen_smooth,
+                                       aug_smooth=args.aug_smooth)
+                name = names[cls] if names and cls < len(names) else str(cls)
+                lines.append(f'{out}\tclass {cls} ({name})')
+        print('\n'.join(lines))
+    except InputError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,82 @@
+"""Train any mmext config: classification (mmpretrain scope) or detection (mmdet scope).
+
+Flags follow the upstream tools: ``--work-dir --cfg-options --resume [path] --amp
+--auto-scale-lr --launcher {none,pytorch,slurm,mpi}``.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner, find_latest_checkpoint
+
+from mmext.engine.checkpoint import trust_checkpoint
+from mmext.engine.cpu_distributed import setup_cpu_distributed
+from mmext.utils import InputError
+from mmext.utils.config import (drop_pretrained_init, enable_amp, enable_auto_scale_lr,
+                                get_scope, load_config, register_scope, set_resume,
+                                set_work_dir)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a classifier or a detector')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (GPU only; ignored with a warning on CPU)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the LR by the actual batch size over auto_scale_lr.base_batch_size')
+    parser.add_argument('--resume', nargs='?', type=str, const='auto',
+                        help='resume from this checkpoint, or (no value) from the latest in work_dir')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='load the resume/load_from checkpoint with full pickle '
+                        '(weights_only=False): only for files you trust')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value (e.g. train_dataloader.batch_size=8)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def build_train_config(args):
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    set_work_dir(cfg, args.work_dir, args.config)
+    if args.amp:
+        enable_amp(cfg)
+    if args.auto_scale_lr:
+        enable_auto_scale_lr(cfg, args.config)
+    set_resume(cfg, args.resume)
+    checkpoint = cfg.get('load_from')
+    if cfg.get('resume') and not checkpoint:
+        checkpoint = find_latest_checkpoint(cfg.work_dir)
+    if checkpoint:
+        # every weight comes from the checkpoint: skip init_cfg downloads
+        for path in drop_pretrained_init(cfg):
+            print_log(f'{path}: Pretrained init skipped, weights come from the checkpoint',
+                      logger='current')
+        if args.trust_checkpoint:
+            trust_checkpoint(checkpoint)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        cfg = build_train_config(args)
+        register_scope(get_scope(cfg))
+        setup_cpu_distributed(cfg, args.launcher)
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner.train()
+    except InputError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == '__main__':
+    main()
