@@ -1,4 +1,4 @@
-"""Which way to merge flipped views of instance masks (MaskTTAModel's ``merge``)?
+"""Which way to merge flipped views of instance masks (MaskTTAModel's ``tta_cfg.method``)?
 
 No trained particle model ships with mmext, so the views are simulated on the demo
 particle val set (mmext.demo.make_particle_dataset): for each of 3 views (identity,

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${VENV:-.venv}/bin/python
 CLS=configs/demo/resnet18_1xb32-20e_demo-micrographs.py
-DET=configs/demo/mask-rcnn_r18-thin_fpn_1xb4-400i_demo-particles.py
+DET=configs/demo/mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py
 start=$(date +%s)
 
 "$PY" tools/make_demo_data.py --out-dir data/demo

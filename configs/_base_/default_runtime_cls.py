@@ -2,7 +2,8 @@
 # - best checkpoint by validation top-1 accuracy, plus the latest two;
 # - ClassCountsHook logs per-class train/val counts and sampler draws and feeds the
 #   training counts to ClassWeightedCrossEntropyLoss; EvalBeforeTrainHook logs the
-#   accuracy of the model before training.
+#   accuracy of the model before training; ClassificationReportHook writes the
+#   evaluation report when testing.
 _base_ = ['mmpretrain::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
@@ -19,5 +20,7 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='ClassCountsHook'),
     dict(type='EvalBeforeTrainHook'),
+    # tools/test.py: metrics, curves, t-SNE, results.csv and grid in <work_dir>/report
+    dict(type='ClassificationReportHook'),
 ]
 randomness = dict(seed=0, deterministic=False)

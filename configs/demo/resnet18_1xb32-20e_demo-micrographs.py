@@ -1,17 +1,14 @@
 # Demo: steel-micrograph phase classification on the generated demo set
 # (`python tools/make_demo_data.py` writes data/demo/micrographs/). Random init, CPU-sized:
-# ResNet-18 at 96x96, 20 epochs, class-balanced sampling against the 10:1 imbalance.
+# ResNet-18 at 64x64, 20 epochs, class-balanced sampling against the 10:1 imbalance.
 _base_ = [
     'mmpretrain::_base_/models/resnet18.py',
-    'mmpretrain::_base_/default_runtime.py',
+    '../_base_/default_runtime_cls.py',
 ]
-
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
-default_scope = 'mmpretrain'
 
 classes = ('martensite', 'network', 'pearlite', 'spheroidite', 'spheroidite+widmanstatten')
 data_root = 'data/demo/micrographs/'
-img_size = 96
+img_size = 64  # the 96x96 images are cropped and resized to 64x64
 
 model = dict(
     head=dict(num_classes=len(classes), topk=(1, )),

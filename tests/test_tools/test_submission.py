@@ -18,7 +18,7 @@ from mmext.apis.submission import check_results, load_test_images, predictions_t
 from mmext.utils import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_CFG = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb4-400i_demo-particles.py'
+DEMO_CFG = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
 
 
 def load_tool(name):

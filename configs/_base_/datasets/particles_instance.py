@@ -77,7 +77,7 @@ particle_test_evaluator = particle_val_evaluator
 # one view; box/mask NMS 0.57, union 0.56, fusion without the vote rule 0.59).
 tta_model = dict(
     type='MaskTTAModel',
-    tta_cfg=dict(merge='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
+    tta_cfg=dict(method='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
                  keep_isolated=True, max_per_img=300))
 tta_pipeline = [
     dict(type='LoadImageFromFile', backend_args=None),

@@ -5,7 +5,7 @@ masks): undo each view's flip on its masks, then merge the views' instances with
 Config (see ``configs/_base_/datasets/particles_instance.py``)::
 
     tta_model = dict(type='MaskTTAModel',
-                     tta_cfg=dict(merge='fusion', iou_thr=0.5, vote_thr=0.5,
+                     tta_cfg=dict(method='fusion', iou_thr=0.5, vote_thr=0.5,
                                   min_votes=2, keep_isolated=True, max_per_img=300))
     tta_pipeline = [LoadImageFromFile, TestTimeAug([[Resize], [no flip, h flip, v flip],
                     [PackDetInputs with 'flip', 'flip_direction' in meta_keys]])]
@@ -24,7 +24,7 @@ from mmext.registry import DET_MODELS
 from .mask_merge import merge_instances, unflip_masks
 
 # measured best of the merge variants on simulated views (bench/bench_mask_tta_merge.py)
-DEFAULT_TTA_CFG = dict(merge='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
+DEFAULT_TTA_CFG = dict(method='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
                        keep_isolated=True, isolated_iou=0.1, max_per_img=300,
                        nms=dict(type='nms', iou_threshold=0.5))
 
@@ -50,7 +50,7 @@ class MaskTTAModel(DetTTAModel):
             scores.append(pred.scores)
             labels.append(pred.labels)
         masks, scores, labels = merge_instances(
-            masks, scores, labels, method=cfg.merge, iou_thr=cfg.iou_thr,
+            masks, scores, labels, method=cfg.method, iou_thr=cfg.iou_thr,
             vote_thr=cfg.vote_thr, min_votes=cfg.min_votes, keep_isolated=cfg.keep_isolated,
             isolated_iou=cfg.isolated_iou, max_per_img=cfg.max_per_img)
         merged = InstanceData(bboxes=mask2bbox(masks), scores=scores, labels=labels,

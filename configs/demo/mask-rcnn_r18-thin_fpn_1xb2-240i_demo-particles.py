@@ -1,13 +1,12 @@
 # Demo: particle instance segmentation on the generated demo set
 # (`python tools/make_demo_data.py` writes data/demo/particles/). Random init, CPU-sized:
-# a thin ResNet-18 (32 base channels) with a 64-channel FPN at 320x256, 400 iterations.
+# a thin ResNet-18 (32 base channels) with a 64-channel FPN at 320x256, 240 iterations.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 default_scope = 'mmdet'
 
 data_root = 'data/demo/particles/'
-metainfo = dict(classes=('Normal', ), palette=[(220, 20, 60)])
 channels = (32, 64, 128, 256)
 fpn_channels = 64
 
@@ -23,9 +22,13 @@ model = dict(
         bbox_roi_extractor=dict(out_channels=fpn_channels),
         bbox_head=dict(in_channels=fpn_channels, fc_out_channels=256, num_classes=1),
         mask_roi_extractor=dict(out_channels=fpn_channels),
-        mask_head=dict(in_channels=fpn_channels, conv_out_channels=fpn_channels,
-                       num_classes=1)),
-    test_cfg=dict(rcnn=dict(max_per_img=200)))
+        mask_head=dict(num_convs=2, in_channels=fpn_channels,
+                       conv_out_channels=fpn_channels, num_classes=1)),
+    # CPU budget: fewer proposals and sampled RoIs than COCO's (scenes hold <= 80 particles)
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=1000, max_per_img=300),
+        rcnn=dict(sampler=dict(num=128, pos_fraction=0.5))),
+    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=300), rcnn=dict(max_per_img=200)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -42,32 +45,35 @@ test_pipeline = [
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 train_dataloader = dict(
-    batch_size=4, num_workers=2,
-    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+    batch_size=2, num_workers=2,
+    dataset=dict(type='ParticleDataset', data_root=data_root,
                  ann_file='annotations/train.json', data_prefix=dict(img='images/train/'),
                  pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=2, num_workers=2,
-    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+    dataset=dict(type='ParticleDataset', data_root=data_root,
                  ann_file='annotations/val.json', data_prefix=dict(img='images/val/'),
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/val.json', metric=['bbox', 'segm'])
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json', metric=['bbox', 'segm']),
+    dict(type='IoUWeightedF1Metric', ann_file=data_root + 'annotations/val.json'),
+]
 test_evaluator = val_evaluator
 
-max_iters = 400
+max_iters = 240
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=200)
+                 val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=2e-3, weight_decay=1e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
     dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[300, 370], gamma=0.1),
+         milestones=[180, 220], gamma=0.1),
 ]
-auto_scale_lr = dict(enable=False, base_batch_size=4)
+auto_scale_lr = dict(enable=False, base_batch_size=2)
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(by_epoch=False, interval=200, max_keep_ckpts=2))
+    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

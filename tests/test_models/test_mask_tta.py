@@ -1,0 +1,120 @@
+"""MaskTTAModel: flips undone on masks, views merged (fusion / union / nms / concat)."""
+import numpy as np
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+import mmext  # noqa: F401
+from mmext.models.tta import MaskTTAModel, merge_instances, unflip_masks
+
+H, W = 24, 32
+
+
+class _Stub(torch.nn.Module):
+    """What BaseTTAModel wraps: anything with ``test_step``."""
+
+    def test_step(self, data):
+        return data
+
+
+def _disc(cx, cy, r):
+    yy, xx = np.mgrid[:H, :W]
+    return torch.from_numpy((xx - cx) ** 2 + (yy - cy) ** 2 <= r * r)
+
+
+def _flip(masks, direction):
+    return unflip_masks(masks, direction)  # a flip is its own inverse
+
+
+@pytest.mark.parametrize('direction', ['horizontal', 'vertical', 'diagonal'])
+def test_unflip_inverts_flip(direction):
+    masks = torch.stack([_disc(5, 6, 3), _disc(20, 15, 4)])
+    flipped = _flip(masks, direction)
+    assert not torch.equal(flipped, masks)
+    assert torch.equal(unflip_masks(flipped, direction), masks)
+    assert unflip_masks(masks, None) is masks
+
+
+def _sample(masks, scores, direction=None):
+    s = DetDataSample(metainfo=dict(ori_shape=(H, W), img_shape=(H, W), img_id=1,
+                                    flip=direction is not None, flip_direction=direction))
+    s.pred_instances = InstanceData(
+        masks=masks, scores=torch.tensor(scores), labels=torch.zeros(len(scores), dtype=torch.long),
+        bboxes=torch.zeros(len(scores), 4))
+    return s
+
+
+def test_identical_views_merge_to_single_prediction():
+    masks = torch.stack([_disc(6, 6, 4), _disc(22, 14, 5)])
+    scores = [0.9, 0.7]
+    views = [_sample(masks, scores), _sample(_flip(masks, 'horizontal'), scores, 'horizontal'),
+             _sample(_flip(masks, 'vertical'), scores, 'vertical')]
+    model = MaskTTAModel(module=_Stub())
+    merged = model.merge_preds([views])[0].pred_instances
+    assert torch.equal(merged.masks, masks)
+    torch.testing.assert_close(merged.scores, torch.tensor(scores))
+    # boxes come from the masks: disc (6, 6, r=4) spans x 2..10
+    torch.testing.assert_close(merged.bboxes[0], torch.tensor([2., 2., 11., 11.]))
+
+
+def test_fusion_votes_and_scores():
+    a, b, c = _disc(12, 12, 6), _disc(13, 12, 6), _disc(12, 12, 7)
+    masks, scores, labels = merge_instances(
+        [a[None], b[None], c[None]], [torch.tensor([0.9]), torch.tensor([0.6]),
+                                      torch.tensor([0.3])],
+        [torch.zeros(1, dtype=torch.long)] * 3, method='fusion')
+    assert len(masks) == 1
+    w = torch.tensor([0.9, 0.6, 0.3]) / 1.8
+    expected = (w[0] * a + w[1] * b + w[2] * c) >= 0.5
+    assert torch.equal(masks[0], expected)
+    torch.testing.assert_close(scores, torch.tensor([0.6]))  # 1.8 / 3 views
+    union, _, _ = merge_instances([a[None], b[None], c[None]],
+                                  [torch.tensor([0.9]), torch.tensor([0.6]), torch.tensor([0.3])],
+                                  [torch.zeros(1, dtype=torch.long)] * 3, method='union')
+    assert torch.equal(union[0], a | b | c)
+    nms, nms_scores, _ = merge_instances([a[None], b[None]], [torch.tensor([0.6]),
+                                                              torch.tensor([0.9])],
+                                         [torch.zeros(1, dtype=torch.long)] * 2, method='nms')
+    assert torch.equal(nms[0], b) and nms_scores.tolist() == [pytest.approx(0.9)]
+
+
+def test_min_votes_and_isolated():
+    particle, partial, lonely = _disc(10, 10, 6), _disc(10, 10, 6), _disc(26, 18, 3)
+    partial[:, 10:] = False  # half of the particle: IoU ~0.5 below the grouping threshold
+    views = [torch.stack([particle, lonely]), torch.stack([particle, partial])]
+    scores = [torch.tensor([0.9, 0.8]), torch.tensor([0.9, 0.7])]
+    labels = [torch.zeros(2, dtype=torch.long)] * 2
+    kw = dict(method='fusion', iou_thr=0.6)
+    assert len(merge_instances(views, scores, labels, **kw)[0]) == 3
+    strict = merge_instances(views, scores, labels, min_votes=2, **kw)[0]
+    assert len(strict) == 1 and torch.equal(strict[0], particle)
+    kept = merge_instances(views, scores, labels, min_votes=2, keep_isolated=True, **kw)[0]
+    assert len(kept) == 2  # the particle, and the lonely one; the partial overlaps
+    assert torch.equal(kept[1], lonely)
+
+
+def test_concat_and_empty_and_labels():
+    a = _disc(10, 10, 5)
+    out = merge_instances([a[None], a[None]], [torch.tensor([0.5]), torch.tensor([0.4])],
+                          [torch.zeros(1, dtype=torch.long)] * 2, method='concat')
+    assert len(out[0]) == 2
+    out = merge_instances([a[None], a[None]], [torch.tensor([0.5]), torch.tensor([0.4])],
+                          [torch.tensor([0]), torch.tensor([1])])  # other class: no group
+    assert len(out[0]) == 2
+    empty = merge_instances([torch.zeros(0, H, W, dtype=torch.bool)] * 3,
+                            [torch.zeros(0)] * 3, [torch.zeros(0, dtype=torch.long)] * 3)
+    assert empty[0].shape == (0, H, W) and len(empty[1]) == 0
+    with pytest.raises(ValueError, match='merge method'):
+        merge_instances([a[None]], [torch.tensor([0.5])], [torch.tensor([0])], method='wbf')
+
+
+def test_boxes_only_falls_back_to_box_nms():
+    s1 = DetDataSample(metainfo=dict(ori_shape=(H, W), flip=False, flip_direction=None))
+    s1.pred_instances = InstanceData(bboxes=torch.tensor([[2., 2., 10., 10.]]),
+                                     scores=torch.tensor([0.9]), labels=torch.tensor([0]))
+    s2 = DetDataSample(metainfo=dict(ori_shape=(H, W), flip=True, flip_direction='horizontal'))
+    s2.pred_instances = InstanceData(bboxes=torch.tensor([[22., 2., 30., 10.]]),
+                                     scores=torch.tensor([0.8]), labels=torch.tensor([0]))
+    merged = MaskTTAModel(module=_Stub()).merge_preds([[s1, s2]])[0]
+    assert len(merged.pred_instances) == 1
