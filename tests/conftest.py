@@ -1,4 +1,5 @@
 """Shared fixtures: small generated demo datasets, made once per test session."""
+import copy
 import os
 import os.path as osp
 import subprocess
@@ -11,6 +12,16 @@ SMALL_MICROGRAPH_COUNTS = {
     'spheroidite': 30, 'network': 10, 'pearlite': 8, 'spheroidite+widmanstatten': 6,
     'martensite': 3,
 }
+
+
+@pytest.fixture(autouse=True)
+def _isolated_default_scope():
+    """Undo the default scope a test leaves behind (a Runner or init_default_scope sets a
+    process-wide one), as mmengine's own ``DefaultScope.overwrite_default_scope`` does."""
+    from mmengine.registry import DefaultScope
+    saved = copy.copy(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
 
 
 @pytest.fixture(scope='session')

@@ -4,6 +4,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from mmengine.registry import DefaultScope
 from PIL import Image
 
 import mmext  # noqa: F401  (registration)
@@ -70,9 +71,10 @@ def test_reads_split_columns_and_sorted_classes(tmp_path):
 
 def test_registered_and_classes_from_config(tmp_path):
     root = make_set(tmp_path, good_rows(), {'train': ['a1.png', 'a3.png']})
-    ds = DATASETS.build(dict(type='CSVDataset', data_root=str(root), ann_file='metadata.csv',
-                             data_prefix='train',
-                             metainfo=dict(classes=('pearlite', 'network', 'spheroidite'))))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        ds = DATASETS.build(dict(type='CSVDataset', data_root=str(root), ann_file='metadata.csv',
+                                 data_prefix='train',
+                                 metainfo=dict(classes=('pearlite', 'network', 'spheroidite'))))
     assert ds.get_gt_labels().tolist() == [0, 1]
 
 
