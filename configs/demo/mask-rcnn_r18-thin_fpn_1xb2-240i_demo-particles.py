@@ -1,7 +1,10 @@
 # Demo: particle instance segmentation on the generated demo set
 # (`python tools/make_demo_data.py` writes data/demo/particles/). Random init, CPU-sized:
 # a thin ResNet-18 (32 base channels) with a 64-channel FPN at 320x256, 240 iterations.
-_base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = [
+    'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/datasets/particles_instance.py',  # tta_model (MaskTTAModel, flip fusion)
+]
 
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 default_scope = 'mmdet'
@@ -43,6 +46,20 @@ test_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]
+# tools/test.py --tta: identity + horizontal + vertical flip at the demo's scale
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='Resize', scale=(320, 256), keep_ratio=True)],
+             [dict(type='RandomFlip', prob=0.),
+              dict(type='RandomFlip', prob=1., direction='horizontal'),
+              dict(type='RandomFlip', prob=1., direction='vertical')],
+             [dict(type='PackDetInputs',
+                   meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
+                              'flip', 'flip_direction'))],
+         ])
 ]
 train_dataloader = dict(
     batch_size=2, num_workers=2,

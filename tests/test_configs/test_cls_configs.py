@@ -11,7 +11,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-import mmext  # noqa: F401
+import mmext
+import mmpretrain  # noqa: F401
 from mmext.datasets.split import write_split
 from mmext.demo import make_micrograph_dataset
 from mmpretrain.registry import DATASETS, HOOKS, MODELS
@@ -20,8 +21,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 JOBS = ('micrographs', 'chest_xray', 'flowers')
 CONFIGS = sorted(p for job in JOBS for p in glob.glob(osp.join(REPO, 'configs', job, '*.py')))
 MODEL_BASES = sorted(glob.glob(osp.join(REPO, 'configs', '_base_', 'models', '*.py')))
-METAFILES = glob.glob(osp.join(osp.dirname(mmext.__file__), '..', '.venv', 'lib', '*',
-                               'site-packages', 'mmpretrain', '.mim', 'configs', '*',
+METAFILES = glob.glob(osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'configs', '*',
                                'metafile.yml'))
 
 

@@ -89,3 +89,19 @@ def test_getattr_in_checkpoint_is_limited_to_history_buffer(tmp_path):
     torch.save({'x': Sneaky()}, path)
     with pytest.raises(pickle.UnpicklingError, match="getattr.*'__init__'.* not allowed"):
         torch.load(path, weights_only=True)
+
+
+def test_official_checkpoint_layout_loads(tmp_path):
+    """OpenMMLab model-zoo files: meta (versions, classes, config text) + state_dict."""
+    from collections import OrderedDict
+    path = str(tmp_path / 'mask_rcnn_r50_fpn_1x_coco.pth')
+    torch.save({
+        'meta': {'mmdet_version': '3.0.0', 'mmcv_version': '2.0.0', 'epoch': 12,
+                 'CLASSES': ('person', 'bicycle'), 'config': "model = dict(type='MaskRCNN')",
+                 'dataset_meta': {'classes': ('person', 'bicycle'),
+                                  'palette': [(220, 20, 60), (119, 11, 32)]}},
+        'state_dict': OrderedDict(weight=torch.ones(2, 2)),
+    }, path)
+    state = _load_checkpoint(path)
+    assert state['meta']['CLASSES'] == ('person', 'bicycle')
+    assert torch.equal(state['state_dict']['weight'], torch.ones(2, 2))

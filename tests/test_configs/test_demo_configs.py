@@ -1,0 +1,41 @@
+"""The demo configs build their model and datasets on generated data; every config folder
+is covered by a config test."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from mmext.utils.config import register_scope
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TESTED_FOLDERS = {'demo', 'micrographs', 'chest_xray', 'flowers', 'particles', '_base_'}
+
+
+def test_every_config_folder_is_tested():
+    folders = {osp.relpath(p, osp.join(REPO, 'configs')).split(osp.sep)[0]
+               for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)}
+    assert folders <= TESTED_FOLDERS, folders - TESTED_FOLDERS
+
+
+@pytest.mark.parametrize('name, root_fixture', [
+    ('resnet18_1xb32-20e_demo-micrographs.py', 'micrograph_root'),
+    ('mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py', 'particle_root'),
+])
+def test_demo_config_builds(name, root_fixture, request):
+    root = request.getfixturevalue(root_fixture)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'demo', name))
+    register_scope(cfg.default_scope)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        registry = __import__(f'{cfg.default_scope}.registry', fromlist=['MODELS', 'DATASETS'])
+        model = registry.MODELS.build(cfg.model)
+        assert sum(p.numel() for p in model.parameters()) > 0
+        for split in ('train', 'val', 'test'):
+            ds_cfg = cfg[f'{split}_dataloader'].dataset
+            ds_cfg.data_root = root + '/'
+            dataset = registry.DATASETS.build(ds_cfg)
+            assert len(dataset) > 0
+            sample = dataset[0]
+            assert 'inputs' in sample and 'data_samples' in sample
+        assert len(dataset.metainfo['classes']) == (5 if 'micrographs' in name else 1)
