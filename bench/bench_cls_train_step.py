@@ -40,7 +40,7 @@ from mmengine.runner import Runner
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs/micrographs/'
                           'resnet18-finetune_1xb16-adam-50e_micrographs-224px.py')
-MMEXT_TYPES = ('ClassBalancedSampler', 'ClassWeightedCrossEntropyLoss', 'StackedBNDropoutHead')
+MMEXT_TYPES = ('ClassBalancedSampler', 'ClassWeightedCrossEntropyLoss', 'StackedBNDropoutClsHead')
 
 
 class _Stop(Exception):

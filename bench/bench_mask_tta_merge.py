@@ -12,7 +12,6 @@ scored with the competition's IoU-weighted F1 (mmext.evaluation.functional).
     python bench/bench_mask_tta_merge.py [--images 24] [--seed 0]
 """
 import argparse
-import tempfile
 import time
 
 import cv2

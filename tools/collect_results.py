@@ -10,11 +10,10 @@ table, written as CSV and Markdown.
 """
 import argparse
 import os.path as osp
-import sys
 
 from mmengine.utils import track_iter_progress
 
-from mmext.utils import InputError
+from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.collect_results import (DEFAULT_METRICS, collect, config_name, run_config,
                                          write_tables)
 
@@ -36,7 +35,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+    with exit_on_input_error():
         configs = list(args.configs)
         if args.list:
             with open(args.list) as f:
@@ -52,9 +51,6 @@ def main(argv=None):
         rows = collect(configs, args.work_dir_root, args.metrics)
         write_tables(rows, args.out + '.csv', args.out + '.md')
         print(f'wrote {args.out}.csv and {args.out}.md ({len(rows)} configs)')
-    except InputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        sys.exit(2)
 
 
 if __name__ == '__main__':

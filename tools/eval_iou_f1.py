@@ -7,9 +7,8 @@ beside it, COCO bbox and segm mAP (pycocotools COCOeval).
 """
 import argparse
 import json
-import sys
 
-from mmext.utils import InputError
+from mmext.utils import exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -27,12 +26,9 @@ def main(argv=None):
     args = parse_args(argv)
     from mmext.evaluation.iou_f1_eval import evaluate_results_file
     from mmext.utils import atomic_write
-    try:
+    with exit_on_input_error():
         m = evaluate_results_file(args.gt, args.results, score_thr=args.score_thr,
                                   with_coco_map=not args.no_coco_map)
-    except InputError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
     print(f"images {m['num_images']}  predictions {m['num_predictions']}")
     print(f"IoU-weighted F1 {m['iou_f1']:.4f}  precision {m['iou_precision']:.4f}  "
           f"recall {m['iou_recall']:.4f}  (ΣIoU {m['sum_iou']:.2f}, TP {m['tp']}, "

@@ -13,7 +13,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from mmext.utils import InputError
+from mmext.utils import exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -44,7 +44,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+    with exit_on_input_error():
         from mmengine.utils import track_iter_progress
 
         from mmext.apis.cls_inference import build_predictor, list_images
@@ -67,9 +67,6 @@ def main(argv=None):
                 name = names[cls] if names and cls < len(names) else str(cls)
                 lines.append(f'{out}\tclass {cls} ({name})')
         print('\n'.join(lines))
-    except InputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        sys.exit(2)
 
 
 if __name__ == '__main__':

@@ -12,9 +12,8 @@ solidity, Feret max/min, centroid (px, and µm with --um-per-px); per image and 
 count, mean, std, D10/D50/D90; with --compare, the differences of the distributions.
 """
 import argparse
-import sys
 
-from mmext.utils import InputError
+from mmext.utils import exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -33,13 +32,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmext.evaluation.shape_report import column, shape_report
-    try:
+    with exit_on_input_error():
         out = shape_report(args.input, args.out_dir, gt_json=args.gt,
                            compare_json=args.compare, um_per_px=args.um_per_px,
                            score_thr=args.score_thr, histograms=not args.no_hist)
-    except InputError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
     d = column('equivalent_diameter', args.um_per_px)
     import numpy as np
     from mmext.evaluation.functional.shape_metrics import summarize

@@ -11,7 +11,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from mmext.utils import InputError
+from mmext.utils import InputError, exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -33,7 +33,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+    with exit_on_input_error():
         from mmext.apis.cls_inference import build_predictor, list_images, predict_images
         from mmext.engine.checkpoint import trust_checkpoint
         from mmext.evaluation.cls_report import write_results_csv
@@ -54,9 +54,6 @@ def main(argv=None):
             write_results_csv(args.out, images, np.stack([r['scores'] for r in results]),
                               classes, topk=args.topk)
             print(f'predictions written to {args.out}', file=sys.stderr)
-    except InputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        sys.exit(2)
 
 
 if __name__ == '__main__':

@@ -8,9 +8,8 @@ Writes ``train.json``/``val.json`` (or ``fold_{k}/train.json``/``fold_{k}/val.js
 annotations follow their images; categories and info are kept.
 """
 import argparse
-import sys
 
-from mmext.utils import InputError
+from mmext.utils import exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -28,12 +27,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmext.datasets.coco_split import write_splits
-    try:
+    with exit_on_input_error():
         written = write_splits(args.ann_file, args.out_dir, val_ratio=args.val_ratio,
                                seed=args.seed, folds=args.folds)
-    except InputError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
     for path, part in written.items():
         print(f"{path}: {len(part['images'])} images, "
               f"{len(part.get('annotations', []))} annotations")

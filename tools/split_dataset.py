@@ -10,10 +10,9 @@ folder or ``--out-dir``. Every class is split in the given proportions; the same
 seed always give the same files.
 """
 import argparse
-import sys
 
 from mmext.datasets.split import write_split
-from mmext.utils import InputError
+from mmext.utils import exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -29,11 +28,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+    with exit_on_input_error():
         summary = write_split(args.root, args.ratios, args.seed, args.out_dir, args.names)
-    except InputError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
     width = max(len(c) for c in summary['classes'])
     names = list(summary['counts'])
     print(f'{"class":<{width}}  ' + '  '.join(f'{n:>6}' for n in names))

@@ -11,11 +11,10 @@ name, numbers the images 1…N in that order and writes that list as
 counts), ``bbox`` [x, y, w, h], ``score``. Refuses to overwrite without ``--force``.
 """
 import argparse
-import sys
 
 from mmengine.config import DictAction
 
-from mmext.utils import InputError
+from mmext.utils import exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -42,15 +41,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmext.apis.submission import run_submission
-    try:
+    with exit_on_input_error():
         s = run_submission(args.config, args.checkpoint, args.out, ann_file=args.ann,
                            img_dir=args.img_dir, score_thr=args.score_thr,
                            max_per_img=args.max_per_img, tta=args.tta, force=args.force,
                            device=args.device, num_workers=args.num_workers,
                            cfg_options=args.cfg_options)
-    except InputError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
     print(f"{s['predictions']} predictions on {s['images']} images "
           f"({s['images_without_predictions']} without any) written to {s['out']}")
     if s['images_json']:

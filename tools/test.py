@@ -5,7 +5,6 @@ Flags follow the upstream tools: ``checkpoint --work-dir --out --show-dir --cfg-
 """
 import argparse
 import os
-import sys
 
 from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
@@ -13,7 +12,7 @@ from mmengine.runner import Runner
 
 from mmext.engine.checkpoint import trust_checkpoint
 from mmext.engine.cpu_distributed import setup_cpu_distributed
-from mmext.utils import InputError
+from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import (apply_tta, drop_pretrained_init, get_scope, load_config,
                                 register_scope, set_work_dir)
 
@@ -93,7 +92,7 @@ def build_test_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+    with exit_on_input_error():
         cfg = build_test_config(args)
         scope = get_scope(cfg)
         register_scope(scope)
@@ -102,9 +101,6 @@ def main(argv=None):
         if args.out:
             runner.test_evaluator.metrics.append(dump_metric(scope, args.out))
         runner.test()
-    except InputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        sys.exit(2)
 
 
 if __name__ == '__main__':

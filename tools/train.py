@@ -5,7 +5,6 @@ Flags follow the upstream tools: ``--work-dir --cfg-options --resume [path] --am
 """
 import argparse
 import os
-import sys
 
 from mmengine.config import DictAction
 from mmengine.logging import print_log
@@ -14,7 +13,7 @@ from mmengine.runner import Runner, find_latest_checkpoint
 
 from mmext.engine.checkpoint import trust_checkpoint
 from mmext.engine.cpu_distributed import setup_cpu_distributed
-from mmext.utils import InputError
+from mmext.utils import exit_on_input_error
 from mmext.utils.config import (drop_pretrained_init, enable_amp, enable_auto_scale_lr,
                                 get_scope, load_config, register_scope, set_resume,
                                 set_work_dir)
@@ -67,15 +66,12 @@ def build_train_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+    with exit_on_input_error():
         cfg = build_train_config(args)
         register_scope(get_scope(cfg))
         setup_cpu_distributed(cfg, args.launcher)
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
         runner.train()
-    except InputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        sys.exit(2)
 
 
 if __name__ == '__main__':

@@ -15,7 +15,6 @@ ends in one clear line.
 """
 import os.path as osp
 import pickle
-import zipfile
 
 import numpy as np
 import torch

@@ -117,13 +117,14 @@ def test_bad_input_is_one_line(run_tool, args, message):
     assert proc.stderr.strip().splitlines()[-1] == f'error: {message}'
 
 
-def test_unknown_scope_and_non_checkpoint(run_tool, tmp_path):
+def test_unknown_scope_and_non_checkpoint(run_tool, micrograph_root, tmp_path):
     cfg = tmp_path / 'seg.py'
     cfg.write_text("default_scope = 'mmseg'\nmodel = dict()\n")
     proc = run_tool('tools/train.py', str(cfg), check=False)
     assert proc.returncode == 2 and "default_scope='mmseg'" in proc.stderr
     fake = tmp_path / 'fake.pth'
     fake.write_text('hello')
-    proc = run_tool('tools/test.py', CLS_CFG, str(fake), '--work-dir', str(tmp_path), check=False)
+    proc = run_tool('tools/test.py', CLS_CFG, str(fake), '--work-dir', str(tmp_path),
+                    *cls_options(micrograph_root), check=False)
     assert proc.returncode == 2
     assert 'fake.pth is not a PyTorch checkpoint' in proc.stderr.strip().splitlines()[-1]
