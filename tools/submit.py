@@ -33,6 +33,9 @@ def parse_args(argv=None):
     parser.add_argument('--force', action='store_true', help='overwrite --out')
     parser.add_argument('--device', help='cuda or cpu (default: cuda when available)')
     parser.add_argument('--num-workers', type=int, help='dataloader workers')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='load the checkpoint with full pickle (weights_only=False): '
+                        'only for files you trust')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     return parser.parse_args(argv)
@@ -41,6 +44,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmext.apis.submission import run_submission
+    from mmext.engine.checkpoint import trust_checkpoint
+    if args.trust_checkpoint:
+        trust_checkpoint(args.checkpoint)
     with exit_on_input_error():
         s = run_submission(args.config, args.checkpoint, args.out, ann_file=args.ann,
                            img_dir=args.img_dir, score_thr=args.score_thr,

@@ -170,8 +170,9 @@ def build_model(cfg, checkpoint: str, device: str = 'cpu', tta: bool = False):
     model = MODELS.build(model_cfg)
     if not osp.isfile(checkpoint):
         raise InputError(f'{checkpoint}: no such checkpoint')
+    # as mmdet's init_detector: tolerate extra keys, but log any mismatch
     ckpt = load_checkpoint(model, checkpoint, map_location='cpu', strict=False,
-                           logger='silent')
+                           logger='current')
     meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
     if 'dataset_meta' in meta:
         model.dataset_meta = meta['dataset_meta']
