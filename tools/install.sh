@@ -6,7 +6,7 @@
 # mmcv 2.1.0 (the newest mmdet 3.3.0 accepts) ships no wheel for current torch. Its wheel is
 # taken from $MMEXT_WHEELHOUSE or the local cache (~/.cache/mmext/wheels/torch-<version>-<tag>/)
 # when one there imports its ops against the installed torch; otherwise it is built from the
-# source release (23-37 min on 2 cores), with the C++ standard the torch headers require,
+# source release (13-37 min on 2 cores), with the C++ standard the torch headers require,
 # and the wheel is cached for the next install.
 set -euo pipefail
 
@@ -32,7 +32,7 @@ stack_hash() { cat requirements/*.txt setup.py | sha256sum | cut -c1-16; }
 build_mmcv() {  # $1: folder for the built wheel
   local src cxx_std
   src=$(mktemp -d)
-  log "building mmcv $MMCV_VERSION with ops from source (23-37 min on 2 cores); full log: $src/build.log"
+  log "building mmcv $MMCV_VERSION with ops from source (13-37 min on 2 cores); full log: $src/build.log"
   pip download --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_VERSION" -d "$src" -q
   tar xzf "$src/mmcv-$MMCV_VERSION.tar.gz" -C "$src"
   cxx_std=c++17
