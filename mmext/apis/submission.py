@@ -25,6 +25,7 @@ import numpy as np
 
 from mmext.evaluation.functional.rle import encode_masks
 from mmext.utils import InputError, atomic_write
+from mmext.utils.config import apply_tta
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 
@@ -136,7 +137,7 @@ def check_results(results: List[dict], images: List[dict]) -> Dict[str, int]:
                 images_without_predictions=sum(1 for n in per_image.values() if n == 0))
 
 
-def _test_dataloader_cfg(cfg, coco_file: str, img_dir: str, tta: bool, num_workers):
+def _test_dataloader_cfg(cfg, coco_file: str, img_dir: str, num_workers):
     loader = copy.deepcopy(cfg.test_dataloader)
     dataset = loader.dataset
     while 'dataset' in dataset and 'ann_file' not in dataset:  # unwrap dataset wrappers
@@ -144,10 +145,6 @@ def _test_dataloader_cfg(cfg, coco_file: str, img_dir: str, tta: bool, num_worke
     dataset.update(ann_file=coco_file, data_root='', data_prefix=dict(img=img_dir),
                    test_mode=True)
     dataset.pop('indices', None)
-    if tta:
-        if 'tta_pipeline' not in cfg:
-            raise InputError('--tta: the config has no tta_pipeline')
-        dataset.pipeline = copy.deepcopy(cfg.tta_pipeline)
     if num_workers is not None:
         loader.num_workers = num_workers
         if num_workers == 0:
@@ -157,17 +154,12 @@ def _test_dataloader_cfg(cfg, coco_file: str, img_dir: str, tta: bool, num_worke
     return loader
 
 
-def build_model(cfg, checkpoint: str, device: str = 'cpu', tta: bool = False):
-    """The config's model (wrapped by ``cfg.tta_model`` with ``tta``) with the
-    checkpoint's weights, in eval mode on ``device``. No backbone weights download."""
+def build_model(cfg, checkpoint: str, device: str = 'cpu'):
+    """The config's model with the checkpoint's weights, in eval mode on ``device``.
+    No backbone weights download."""
     from mmengine.registry import MODELS
     from mmengine.runner import load_checkpoint
-    model_cfg = copy.deepcopy(cfg.model)
-    if tta:
-        if 'tta_model' not in cfg:
-            raise InputError('--tta: the config has no tta_model')
-        model_cfg = dict(**cfg.tta_model, module=model_cfg)
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(copy.deepcopy(cfg.model))
     if not osp.isfile(checkpoint):
         raise InputError(f'{checkpoint}: no such checkpoint')
     # as mmdet's init_detector: tolerate extra keys, but log any mismatch
@@ -204,6 +196,8 @@ def run_submission(config, checkpoint: str, out: str, ann_file: Optional[str] = 
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
+    if tta:  # wraps cfg.model in cfg.tta_model, tests with cfg.tta_pipeline
+        apply_tta(cfg, config if isinstance(config, str) else '')
     if img_dir is None:
         ds = cfg.test_dataloader.dataset
         img_dir = osp.join(ds.get('data_root', '') or '', ds.get('data_prefix', {}).get('img', ''))
@@ -212,7 +206,7 @@ def run_submission(config, checkpoint: str, out: str, ann_file: Optional[str] = 
     classes = (cfg.get('metainfo') or {}).get('classes') or \
         cfg.test_dataloader.dataset.get('metainfo', {}).get('classes')
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    model = build_model(cfg, checkpoint, device=device, tta=tta)
+    model = build_model(cfg, checkpoint, device=device)
     classes = classes or (getattr(model, 'dataset_meta', None) or {}).get('classes')
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -222,7 +216,7 @@ def run_submission(config, checkpoint: str, out: str, ann_file: Optional[str] = 
         with open(coco_file, 'w') as f:
             json.dump(dict(images=images, categories=cats, annotations=[]), f)
         loader = Runner.build_dataloader(
-            _test_dataloader_cfg(cfg, coco_file, img_dir, tta, num_workers))
+            _test_dataloader_cfg(cfg, coco_file, img_dir, num_workers))
         dataset = loader.dataset
         cat_ids = list(getattr(dataset, 'cat_ids', []) or [])
         if classes and len(cat_ids) != len(classes):
