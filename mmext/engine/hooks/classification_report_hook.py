@@ -133,7 +133,10 @@ class ClassificationReportHook(Hook):
             img_paths=[r['img_path'] if r['img_path'] is not None else str(r['sample_idx'])
                        for r in results],
             features=feats, topk=self.topk,
-            train_logs=find_scalar_logs(log_dirs, exclude=[runner.log_dir]),
+            # this test run's own log holds no training records and is skipped when read;
+            # excluding its folder instead drops the training log when both runs share
+            # mmengine's one-second timestamp folder
+            train_logs=find_scalar_logs(log_dirs),
             max_grid_images=self.max_grid_images, grid_tile=self.grid_tile,
             tsne_seed=self.tsne_seed, log=runner.logger.info)
 
