@@ -17,7 +17,7 @@ import time
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CFG = osp.join(ROOT, 'configs', 'particles', 'mask-rcnn_r50_fpn_1x_particles.py')
+DEFAULT_CFG = osp.join(ROOT, 'configs', 'particles', 'mask-rcnn_r50_fpn_1xb2-1x_particles.py')
 
 
 def main():

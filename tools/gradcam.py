@@ -37,6 +37,8 @@ def parse_args(argv=None):
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load the checkpoint with full pickle (weights_only=False): '
                         'only for files you trust')
+    parser.add_argument('--data-root', help='move every data path of the config under this '
+                        'folder (the config\'s data_root / particle_data_root)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     return parser.parse_args(argv)
@@ -56,7 +58,7 @@ def main(argv=None):
             trust_checkpoint(args.checkpoint)
         lines = []
         with contextlib.redirect_stdout(sys.stderr):  # logs and progress bar off stdout
-            model = build_predictor(load_config(args.config, args.cfg_options),
+            model = build_predictor(load_config(args.config, args.cfg_options, args.data_root),
                                     args.checkpoint, device=args.device).model
             mapper = ClassActivationMapper(model, args.method, args.target_layers)
             names = model._dataset_meta.get('classes') if model._dataset_meta else None

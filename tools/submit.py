@@ -1,6 +1,6 @@
 """Write a competition submission: COCO results json of a model on the test images.
 
-    python tools/submit.py configs/particles/mask-rcnn_r50_fpn_1x_particles.py \
+    python tools/submit.py configs/particles/mask-rcnn_r50_fpn_1xb2-1x_particles.py \
         work_dirs/mask-rcnn/epoch_12.pth --ann data/particles/annotations/test.json \
         --img-dir data/particles/images/test --out submission.json --score-thr 0.4 --tta
 
@@ -36,6 +36,8 @@ def parse_args(argv=None):
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load the checkpoint with full pickle (weights_only=False): '
                         'only for files you trust')
+    parser.add_argument('--data-root', help='move every data path of the config under this '
+                        'folder (the config\'s data_root / particle_data_root)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     return parser.parse_args(argv)
@@ -52,7 +54,7 @@ def main(argv=None):
                            img_dir=args.img_dir, score_thr=args.score_thr,
                            max_per_img=args.max_per_img, tta=args.tta, force=args.force,
                            device=args.device, num_workers=args.num_workers,
-                           cfg_options=args.cfg_options)
+                           cfg_options=args.cfg_options, data_root=args.data_root)
     print(f"{s['predictions']} predictions on {s['images']} images "
           f"({s['images_without_predictions']} without any) written to {s['out']}")
     if s['images_json']:

@@ -32,6 +32,8 @@ def parse_args(argv=None):
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load the checkpoint with full pickle (weights_only=False): '
                         'only for files you trust')
+    parser.add_argument('--data-root', help='move every data path of the config under this '
+                        'folder (the config\'s data_root / particle_data_root)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -74,7 +76,7 @@ def dump_metric(scope, out):
 
 
 def build_test_config(args):
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root)
     if not os.path.isfile(args.checkpoint):
         raise InputError(f'checkpoint not found: {args.checkpoint}')
     cfg.launcher = args.launcher

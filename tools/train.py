@@ -32,6 +32,8 @@ def parse_args(argv=None):
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load the resume/load_from checkpoint with full pickle '
                         '(weights_only=False): only for files you trust')
+    parser.add_argument('--data-root', help='move every data path of the config under this '
+                        'folder (the config\'s data_root / particle_data_root)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value (e.g. train_dataloader.batch_size=8)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -43,7 +45,7 @@ def parse_args(argv=None):
 
 
 def build_train_config(args):
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root)
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.work_dir, args.config)
     if args.amp:

@@ -8,12 +8,17 @@ custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 # particle costs nothing, but every extra prediction on an already-found particle is a
 # false positive. A 0.4 score threshold drops the low-scoring duplicates that survive
 # box NMS among touching particles while keeping the particles found with confidence
-# (tune it on val: the submission tool's --score-thr). Dense scenes: about 60 and up to
-# 200+ particles per photo, hence 2000 proposals and 300 detections.
+# (tune it on val: the submission tool's --score-thr, or the report's threshold sweep).
+# Dense scenes: real particle photos hold about 60 and up to ~500-600 particles, so every
+# stage keeps at least 1000 per image (mmdet's COCO values, 1000 proposals and 100
+# detections, would truncate them): 3000 RPN proposals (~5 per particle at 600),
+# 1000 detections, 1000 COCO max detections. tools/check_data.py warns when a split's
+# instances per image come near these limits and prints the --cfg-options to raise them.
+particle_max_per_img = 1000
 particle_rpn_test_cfg = dict(
-    nms_pre=2000, max_per_img=2000, nms=dict(type='nms', iou_threshold=0.7), min_bbox_size=0)
+    nms_pre=3000, max_per_img=3000, nms=dict(type='nms', iou_threshold=0.7), min_bbox_size=0)
 particle_rcnn_test_cfg = dict(
-    score_thr=0.4, nms=dict(type='nms', iou_threshold=0.5), max_per_img=300,
+    score_thr=0.4, nms=dict(type='nms', iou_threshold=0.5), max_per_img=particle_max_per_img,
     mask_thr_binary=0.5)
 
 particle_default_hooks = dict(

@@ -25,7 +25,7 @@ import numpy as np
 
 from mmext.evaluation.functional.rle import encode_masks
 from mmext.utils import InputError, atomic_write
-from mmext.utils.config import apply_tta
+from mmext.utils.config import apply_tta, load_config
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 
@@ -176,7 +176,7 @@ def run_submission(config, checkpoint: str, out: str, ann_file: Optional[str] = 
                    max_per_img: Optional[int] = None, tta: bool = False,
                    force: bool = False, device: Optional[str] = None,
                    num_workers: Optional[int] = None, cfg_options: Optional[dict] = None,
-                   progress: bool = True) -> dict:
+                   progress: bool = True, data_root: Optional[str] = None) -> dict:
     """Predict on the test images and write the results json; returns a summary with
     counts and the seconds spent per stage (``time_*``)."""
     import torch
@@ -192,9 +192,12 @@ def run_submission(config, checkpoint: str, out: str, ann_file: Optional[str] = 
         if osp.exists(path) and not force:
             raise InputError(f'{path} exists; pass --force to overwrite it')
     t_start = time.perf_counter()
-    cfg = config if isinstance(config, Config) else Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    if isinstance(config, Config):
+        cfg = config
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+    else:
+        cfg = load_config(config, cfg_options, data_root)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     if tta:  # wraps cfg.model in cfg.tta_model, tests with cfg.tta_pipeline
         apply_tta(cfg, config if isinstance(config, str) else '')

@@ -10,21 +10,34 @@ import warnings
 import torch
 from mmengine.config import Config, ConfigDict
 
+from .data_root import resolve_data_root, root_key
 from .errors import InputError
 
 SCOPES = ('mmpretrain', 'mmdet')
 
 
-def load_config(path, cfg_options=None):
-    """Load a config file and merge ``--cfg-options``; bad paths give one line."""
+def load_config(path, cfg_options=None, data_root=None):
+    """Load a config file, apply its data root, merge ``--cfg-options``, then
+    ``--data-root``; bad paths give one line.
+
+    The config's root variable (``data_root``, or ``particle_data_root`` in the
+    particle configs) moves every dataloader and evaluator path under it, also when a
+    child config changed it after its base built the dataloaders
+    (:func:`~mmext.utils.data_root.resolve_data_root`).
+    """
     if not osp.isfile(path):
         raise InputError(f'config file not found: {path}')
     try:
         cfg = Config.fromfile(path)
     except Exception as exc:  # syntax errors, missing _base_ files
         raise InputError(f'cannot read config {path}: {type(exc).__name__}: {exc}') from exc
+    resolve_data_root(cfg)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+        if root_key(cfg) in cfg_options:  # --cfg-options data_root=...
+            resolve_data_root(cfg)
+    if data_root is not None:
+        resolve_data_root(cfg, data_root)
     get_scope(cfg, path)
     return cfg
 

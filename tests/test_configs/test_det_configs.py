@@ -100,8 +100,8 @@ def _small_run_cfg(path, data_root, work_dir):
     return cfg
 
 
-@pytest.mark.parametrize('name', ['mask-rcnn_r50_fpn_1x_particles.py',
-                                  'solov2_r50_fpn_1x_particles.py'])
+@pytest.mark.parametrize('name', ['mask-rcnn_r50_fpn_1xb2-1x_particles.py',
+                                  'solov2_r50_fpn_1xb2-1x_particles.py'])
 def test_fast_models_train_and_validate(name, data_root, tmp_path):
     torch.manual_seed(0)
     cfg = _small_run_cfg(osp.join(ROOT, 'configs', 'particles', name), data_root, tmp_path)
@@ -117,7 +117,7 @@ def test_fast_models_train_and_validate(name, data_root, tmp_path):
 def test_mask_rcnn_tta_test(data_root, tmp_path):
     torch.manual_seed(0)
     cfg = _small_run_cfg(osp.join(ROOT, 'configs', 'particles',
-                                  'mask-rcnn_r50_fpn_1x_particles.py'), data_root, tmp_path)
+                                  'mask-rcnn_r50_fpn_1xb2-1x_particles.py'), data_root, tmp_path)
     cfg.model.test_cfg.rcnn.score_thr = 0.0  # an untrained model: keep its masks
     cfg.tta_pipeline[1].transforms[0][0].scale = SMALL
     apply_tta(cfg)

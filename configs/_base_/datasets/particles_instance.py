@@ -63,8 +63,10 @@ particle_test_dataloader = particle_val_dataloader
 
 # COCO mAP (bbox, segm) beside the competition's IoU-weighted F1
 particle_val_evaluator = [
+    # proposal_nums: COCOeval's maxDets; AP uses the last, 1000 >= the densest real scenes
     dict(type='CocoMetric', ann_file=particle_data_root + 'annotations/val.json',
-         metric=['bbox', 'segm'], format_only=False, backend_args=None),
+         metric=['bbox', 'segm'], proposal_nums=(100, 300, 1000), format_only=False,
+         backend_args=None),
     dict(type='IoUWeightedF1Metric', ann_file=particle_data_root + 'annotations/val.json'),
 ]
 particle_test_evaluator = particle_val_evaluator
@@ -78,7 +80,7 @@ particle_test_evaluator = particle_val_evaluator
 tta_model = dict(
     type='MaskTTAModel',
     tta_cfg=dict(method='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
-                 keep_isolated=True, max_per_img=300))
+                 keep_isolated=True, max_per_img=1000))  # dense scenes: see default_runtime_det.py
 tta_pipeline = [
     dict(type='LoadImageFromFile', backend_args=None),
     dict(type='TestTimeAug',

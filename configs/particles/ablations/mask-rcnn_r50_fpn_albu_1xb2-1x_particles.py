@@ -1,4 +1,4 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
 # Albumentations through mmdet's Albu wrapper (as mmext's LenientAlbu, which lets
 # albumentations 1.4.24 of requirements/runtime.txt accept mmdet's extra keys):
 # brightness/contrast, blur (out-of-focus particles), CLAHE.

@@ -1,4 +1,4 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
 # Backbone ablation: ResNeXt-101 64x4d, from mmdet's COCO Mask R-CNN X101-64x4d weights.
 model = dict(backbone=dict(
     type='ResNeXt', depth=101, groups=64, base_width=4,

@@ -1,4 +1,4 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
 # Augmentation ablation: dict(type='Equalize', prob=0.5) after loading the annotations.
 train_dataloader = dict(dataset=dict(pipeline=[
     *_base_.particle_train_pipeline[:2],

@@ -1,4 +1,4 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
 # Augmentation ablation: dict(type='MinIoURandomCrop', min_ious=(0.3, 0.5, 0.7, 0.9),
 # min_crop_size=0.5) after loading the annotations.
 train_dataloader = dict(dataset=dict(pipeline=[

@@ -1,6 +1,6 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
-# Input-scale ablation: train and test at (w, h) = (1280,1024), keep_ratio.
-scale = (1280,1024)
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
+# Input-scale ablation: train and test at (w, h) = (1024,1024), keep_ratio.
+scale = (1024,1024)
 train_dataloader = dict(dataset=dict(pipeline=[
     dict(step, scale=scale) if step['type'] == 'Resize' else step
     for step in _base_.particle_train_pipeline]))

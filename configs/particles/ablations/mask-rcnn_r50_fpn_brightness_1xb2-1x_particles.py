@@ -1,4 +1,4 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
 # Augmentation ablation: dict(type='Brightness', prob=0.5, min_mag=0.7, max_mag=1.3) after loading
 # the annotations.
 train_dataloader = dict(dataset=dict(pipeline=[

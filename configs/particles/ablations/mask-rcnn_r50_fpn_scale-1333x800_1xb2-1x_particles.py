@@ -1,4 +1,4 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
 # Input-scale ablation: train and test at (w, h) = (1333,800), keep_ratio.
 scale = (1333,800)
 train_dataloader = dict(dataset=dict(pipeline=[

@@ -1,4 +1,4 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
 # Simple Copy-Paste: particles of a second photo pasted onto the first (mmdet CopyPaste
 # in a MultiImageMixDataset; every photo has the same size after Resize).
 train_dataloader = dict(dataset=dict(

@@ -1,5 +1,0 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
-# Optimizer ablation: AdamW, lr 1e-4 (1x schedule: warm-up, steps at epochs 8 and 11).
-optim_wrapper = dict(
-    clip_grad=dict(max_norm=35, norm_type=2),
-    optimizer=dict(_delete_=True, type='AdamW', lr=0.0001, weight_decay=0.05))

@@ -1,6 +1,0 @@
-_base_ = '../mask-rcnn_r50_fpn_1x_particles.py'
-# Optimizer ablation: RMSprop, lr 1e-4 (1x schedule: warm-up, steps at epochs 8 and 11).
-optim_wrapper = dict(
-    clip_grad=dict(max_norm=35, norm_type=2),
-    optimizer=dict(_delete_=True, type='RMSprop',
-        lr=0.0001, alpha=0.9, momentum=0.9, weight_decay=0.0001))

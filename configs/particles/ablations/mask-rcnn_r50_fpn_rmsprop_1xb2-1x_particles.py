@@ -1,0 +1,7 @@
+_base_ = '../mask-rcnn_r50_fpn_1xb2-1x_particles.py'
+# Optimizer ablation: RMSprop (1x schedule: warm-up, steps at epochs 8 and 11).
+# lr: 1e-4 for a batch of 16, scaled linearly to batch 2.
+optim_wrapper = dict(
+    clip_grad=dict(max_norm=35, norm_type=2),
+    optimizer=dict(_delete_=True, type='RMSprop',
+        lr=1.25e-05, alpha=0.9, momentum=0.9, weight_decay=0.0001))
