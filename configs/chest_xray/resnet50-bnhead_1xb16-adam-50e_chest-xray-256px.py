@@ -20,6 +20,7 @@ model = dict(
         input_dropout_rate=0.2,
         loss=dict(type='ClassWeightedCrossEntropyLoss', weighting='inverse'),
         topk=(1, )))
+# lr: Adam 1e-4 for batch 16 (auto_scale_lr.base_batch_size in the dataset base).
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
 custom_hooks = _base_.custom_hooks + [
     # accuracy/top1 is in percent: min_delta 0.1 points = 0.001 on a 0-1 scale

@@ -81,6 +81,7 @@ test_evaluator = val_evaluator
 max_iters = 240
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
+# lr 2e-3 chosen for this thin model at batch 2 on CPU (auto_scale_lr below scales from 2)
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=2e-3, weight_decay=1e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),

@@ -8,4 +8,5 @@ _base_ = [
 ]
 
 model = dict(head=dict(num_classes=_base_.data_preprocessor.num_classes))
+# lr: Adam 1e-4 for batch 16 (auto_scale_lr.base_batch_size in the dataset base).
 optim_wrapper = dict(optimizer=dict(lr=1e-4))

@@ -1,48 +1,64 @@
-"""Classification dataset annotated by one metadata CSV plus a split folder.
+"""Classification dataset annotated by a metadata CSV.
 
-The UHCSDB micrograph layout: one ``metadata.csv`` describes every image (a path column,
-a label column, and free-form columns such as ``magnification``), and a split is the set
-of image files copied into a folder (``data_root/train``, ``data_root/val``, ...). The
-dataset takes the CSV rows whose file lies in its split folder.
+UHCSDB comes as one ``metadata.csv`` over one image folder: a path column, a label
+column, and free-form columns (``sample_key``, ``magnification``, processing). A split is
+chosen in one of three ways:
+
+* split CSVs: ``ann_file='train.csv'`` etc., as ``tools/split_dataset.py metadata.csv``
+  writes them (every row is taken; ``split_by_folder=False``);
+* a split column: ``ann_file='metadata.csv', split_column='split', split='train'``;
+* split folders: ``data_prefix='train'`` with the split's image files in that folder
+  (``split_by_folder=True``, the default; the rows whose file is in the folder are taken).
 
 Images are read by the pipeline (``LoadImageFromFile``): with its default
 ``color_type='color'`` both decode backends (cv2, pillow) expand palette ('P') and
 grayscale ('L') PNGs to 3-channel BGR with the palette colours applied, and the model's
 data preprocessor (``to_rgb=True``) turns that into RGB. Keep ``color_type='color'``.
 """
-import csv
+import logging
 import os
 import os.path as osp
 from typing import Optional, Sequence
 
+from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from mmext.registry import CLS_DATASETS
 from mmext.utils import InputError
+from .split import read_csv_table
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff')
 _RESERVED_KEYS = ('img_path', 'gt_label', 'sample_idx')
+SPLIT_VALUES = ('train', 'val', 'test')
 
 
 @CLS_DATASETS.register_module()
 class CSVDataset(BaseDataset):
-    """Single-label dataset from a metadata CSV and a split folder.
+    """Single-label dataset from a metadata CSV (split CSVs, a split column or folders).
 
     Args:
-        ann_file (str): The metadata CSV (relative to ``data_root``).
+        ann_file (str): The CSV (relative to ``data_root``).
         data_root (str): Root folder of ``ann_file`` and ``data_prefix``.
-        data_prefix (str | dict): The split folder holding this split's images
-            (e.g. ``'train'``). Only CSV rows whose file is in it are taken.
-        path_column (str): Column with the image file name (relative to the split
-            folder). Defaults to ``'path'``.
+        data_prefix (str | dict): The image folder (e.g. ``'images'``), or with
+            ``split_by_folder`` the split folder holding this split's images.
+        path_column (str): Column with the image file name (relative to
+            ``data_prefix``). Defaults to ``'path'``.
         label_column (str): Column with the class name.
             Defaults to ``'primary_microconstituent'``.
-        split_by_folder (bool): If True (default), take the rows whose file is in the
-            split folder, and reject images there without a CSV row. If False, take
-            every row and require its image to exist under ``data_prefix``.
+        split_by_folder (bool): If True (default, and no ``split_column``), take the
+            rows whose file is in the split folder, and reject images there without a
+            CSV row. If False, take every row and require its image to exist under
+            ``data_prefix``.
+        split_column (str, optional): Column naming each row's split; with it only
+            the rows whose cell equals ``split`` are taken (images must exist).
+        split (str, optional): The split to take with ``split_column``.
+        split_values (Sequence[str]): The values ``split_column`` may hold; any other
+            value is an error naming the row.
         metainfo (dict, optional): ``dict(classes=(...))`` fixes the class list and
-            order; without it the classes are the sorted labels of the whole CSV,
-            so every split of one CSV gets the same class indices.
+            order. Without it the classes come from the data and are logged: the
+            ``classes.txt`` beside ``ann_file`` when there is one (the split tool writes
+            it, so every split CSV gets the same indices), else the sorted labels of the
+            whole CSV.
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`.
 
     Each sample's info holds ``img_path``, ``gt_label`` and every other CSV column
@@ -61,13 +77,22 @@ class CSVDataset(BaseDataset):
                  path_column: str = 'path',
                  label_column: str = 'primary_microconstituent',
                  split_by_folder: bool = True,
+                 split_column: Optional[str] = None,
+                 split: Optional[str] = None,
+                 split_values: Sequence[str] = SPLIT_VALUES,
                  metainfo: Optional[dict] = None,
                  extensions: Sequence[str] = IMG_EXTENSIONS,
                  lazy_init: bool = False,
                  **kwargs):
+        if split_column and split not in split_values:
+            raise InputError(f'CSVDataset {ann_file}: split={split!r} with split_column='
+                             f'{split_column!r}; choose one of {", ".join(split_values)}')
         self.path_column = path_column
         self.label_column = label_column
-        self.split_by_folder = split_by_folder
+        self.split_column = split_column
+        self.split = split
+        self.split_values = tuple(split_values)
+        self.split_by_folder = split_by_folder and not split_column
         self.extensions = tuple(e.lower() for e in extensions)
         super().__init__(
             ann_file=ann_file,
@@ -82,32 +107,26 @@ class CSVDataset(BaseDataset):
     def _read_rows(self):
         """Parse the CSV into ``[(line_no, row_dict)]``; check columns and duplicates."""
         csv_path = self.ann_file
-        if not osp.isfile(csv_path):
-            raise InputError(f'{csv_path}: annotation CSV not found')
-        with open(csv_path, newline='', encoding='utf-8-sig') as f:
-            reader = csv.DictReader(f)
-            columns = reader.fieldnames or []
-            for column in (self.path_column, self.label_column):
-                if column not in columns:
-                    raise InputError(f'{csv_path}: missing column {column!r} '
-                                     f'(columns: {", ".join(columns) or "none"})')
-            for column in columns:
-                if column in _RESERVED_KEYS and column not in (self.path_column,
-                                                               self.label_column):
-                    raise InputError(f'{csv_path}: column name {column!r} is reserved '
-                                     'for the sample info; rename it')
-            rows, first_line = [], {}
-            for row in reader:
-                line = reader.line_num
-                path = (row.get(self.path_column) or '').strip()
-                if not path:
-                    raise InputError(f'{csv_path} line {line}: empty {self.path_column!r} cell')
-                key = osp.normpath(path)
-                if key in first_line:
-                    raise InputError(f'{csv_path} line {line}: duplicate path {path!r} '
-                                     f'(first at line {first_line[key]})')
-                first_line[key] = line
-                rows.append((line, row))
+        columns, rows = read_csv_table(
+            csv_path, (self.path_column, self.label_column, self.split_column))
+        for column in columns:
+            if column in _RESERVED_KEYS and column not in (self.path_column, self.label_column):
+                raise InputError(f'{csv_path}: column name {column!r} is reserved '
+                                 'for the sample info; rename it')
+        first_line = {}
+        for line, row in rows:
+            path = row[self.path_column]
+            if not path:
+                raise InputError(f'{csv_path} line {line}: empty {self.path_column!r} cell')
+            key = osp.normpath(path)
+            if key in first_line:
+                raise InputError(f'{csv_path} line {line}: duplicate path {path!r} '
+                                 f'(first at line {first_line[key]})')
+            first_line[key] = line
+            if self.split_column and row[self.split_column] not in self.split_values:
+                raise InputError(
+                    f'{csv_path} line {line}: {self.split_column!r} is '
+                    f'{row[self.split_column]!r}, not one of {", ".join(self.split_values)}')
         return rows
 
     def _files_in_split(self):
@@ -121,33 +140,55 @@ class CSVDataset(BaseDataset):
                     files.add(osp.normpath(osp.relpath(osp.join(dirpath, name), folder)))
         return files
 
-    def load_data_list(self):
-        csv_path = self.ann_file
-        rows = self._read_rows()
-        classes = self._metainfo.get('classes')
-        if classes is None:
-            labels = {(row.get(self.label_column) or '').strip() for _, row in rows}
-            classes = tuple(sorted(label for label in labels if label))
-            self._metainfo['classes'] = classes
-        class_to_idx = {name: i for i, name in enumerate(classes)}
+    def _classes_from_data(self, rows):
+        """The classes of a config that names none: ``classes.txt`` beside the CSV (the
+        split tool's, shared by every split CSV), else the CSV's sorted labels; logged."""
+        listing = osp.join(osp.dirname(self.ann_file), 'classes.txt')
+        if osp.isfile(listing):
+            with open(listing, encoding='utf-8') as f:
+                classes = tuple(line.strip() for line in f if line.strip())
+            source = listing
+        else:
+            classes = tuple(sorted({row[self.label_column] for _, row in rows} - {''}))
+            source = f'the {self.label_column!r} column of {self.ann_file}'
+        print_log(f'CSVDataset: {len(classes)} classes from {source}: {", ".join(classes)}',
+                  logger='current', level=logging.INFO)
+        return classes
 
-        if self.split_by_folder:
+    def _select_rows(self, rows):
+        """The rows of this dataset's split."""
+        csv_path = self.ann_file
+        if self.split_column:
+            rows = [(line, row) for line, row in rows if row[self.split_column] == self.split]
+            if not rows:
+                raise InputError(f'{csv_path}: no row with {self.split_column!r} = '
+                                 f'{self.split!r} (empty split)')
+        elif self.split_by_folder:
             split_files = self._files_in_split()
-            annotated = {osp.normpath(row[self.path_column].strip()) for _, row in rows}
+            annotated = {osp.normpath(row[self.path_column]) for _, row in rows}
             orphans = sorted(split_files - annotated)
             if orphans:
                 raise InputError(f'{osp.join(self.img_prefix, orphans[0])}: image has no row '
                                  f'in {csv_path} ({len(orphans)} such image(s) in the split)')
             rows = [(line, row) for line, row in rows
-                    if osp.normpath(row[self.path_column].strip()) in split_files]
+                    if osp.normpath(row[self.path_column]) in split_files]
             if not rows:
                 raise InputError(f'{self.img_prefix}: empty split (no image of {csv_path} '
                                  'in this folder)')
+        return rows
+
+    def load_data_list(self):
+        csv_path = self.ann_file
+        rows = self._read_rows()
+        classes = self._metainfo.get('classes')
+        if classes is None:
+            classes = self._metainfo['classes'] = self._classes_from_data(rows)
+        class_to_idx = {name: i for i, name in enumerate(classes)}
 
         data_list = []
-        for line, row in rows:
-            path = row[self.path_column].strip()
-            label = (row.get(self.label_column) or '').strip()
+        for line, row in self._select_rows(rows):
+            path = row[self.path_column]
+            label = row[self.label_column]
             if not label:
                 raise InputError(f'{csv_path} line {line}: empty {self.label_column!r} cell '
                                  f'for {path!r}')
@@ -158,7 +199,7 @@ class CSVDataset(BaseDataset):
             if not self.split_by_folder and not osp.isfile(img_path):
                 raise InputError(f'{csv_path} line {line}: image not found: {img_path}')
             info = {
-                key: (value.strip() or None) if isinstance(value, str) else value
+                key: value or None
                 for key, value in row.items()
                 if key not in (self.path_column, self.label_column) and key is not None
             }
@@ -169,4 +210,7 @@ class CSVDataset(BaseDataset):
         return data_list
 
     def extra_repr(self):
-        return [f'Annotation file: \t{self.ann_file}', f'Split folder: \t{self.img_prefix}']
+        split = (f'{self.split_column} = {self.split}' if self.split_column else
+                 'split folder' if self.split_by_folder else 'every row')
+        return [f'Annotation file: \t{self.ann_file}', f'Image folder: \t{self.img_prefix}',
+                f'Rows: \t{split}']

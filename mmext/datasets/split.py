@@ -1,14 +1,23 @@
-"""Deterministic stratified split of folder-per-class image data.
+"""Deterministic stratified splits of folder-per-class data and of one annotation CSV.
 
-``root/<class>/**/*.jpg|png`` becomes ``train.txt``, ``val.txt``, ``test.txt`` (lines
-``<class>/<file> <label_index>``, the annotation format of mmpretrain's
-``CustomDataset``) plus ``classes.txt`` (the sorted folder names, one a line). Each class
-is split on its own by the largest-remainder rule, so every split holds its share of
-every class; the same files and seed give byte-identical files.
+Folders: ``root/<class>/**/*.jpg|png`` becomes ``train.txt``, ``val.txt``, ``test.txt``
+(lines ``<class>/<file> <label_index>``, the annotation format of mmpretrain's
+``CustomDataset``) plus ``classes.txt`` (the sorted folder names, one a line).
+
+CSV (one ``metadata.csv`` over one image folder, as UHCSDB comes): the rows become
+``train.csv``, ``val.csv``, ``test.csv`` (every column kept, read by ``CSVDataset``) plus
+``classes.txt`` (the sorted labels of the whole CSV). With a group column (a physical
+sample, a processing condition) no group straddles two splits: scikit-learn's
+``StratifiedGroupKFold`` carves the test, then the val share.
+
+Without groups each class is split on its own by the largest-remainder rule, so every
+split holds its share of every class. The same data and seed give byte-identical files.
 """
+import csv
 import os
 import os.path as osp
-from typing import Dict, List, Sequence
+import warnings
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -125,3 +134,121 @@ def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
         for name, split in zip(names, splits)
     }
     return dict(classes=classes, counts=counts, files=written)
+
+
+def read_csv_table(csv_path, required=()):
+    """Read a CSV into ``(columns, [(line_no, row_dict)])``; check the required columns.
+
+    Cells are stripped; the file may start with a UTF-8 byte-order mark.
+    """
+    if not osp.isfile(csv_path):
+        raise InputError(f'{csv_path}: annotation CSV not found')
+    try:
+        with open(csv_path, newline='', encoding='utf-8-sig') as f:
+            reader = csv.DictReader(f)
+            columns = list(reader.fieldnames or [])
+            rows = [(reader.line_num, {k: (v or '').strip() if isinstance(v, str) else v
+                                       for k, v in row.items()}) for row in reader]
+    except UnicodeDecodeError as exc:
+        raise InputError(f'{csv_path}: not UTF-8 text ({exc.reason} at byte {exc.start}); '
+                         'save it as UTF-8') from None
+    except csv.Error as exc:
+        raise InputError(f'{csv_path}: not a readable CSV ({exc})') from None
+    for column in required:
+        if column and column not in columns:
+            raise InputError(f'{csv_path}: missing column {column!r} '
+                             f'(columns: {", ".join(columns) or "none"})')
+    return columns, rows
+
+
+def _group_split(labels, groups, ratios, seed):
+    """Split indices by ``ratios`` keeping groups whole and classes stratified."""
+    from sklearn.model_selection import StratifiedGroupKFold
+    remaining = np.arange(len(labels))
+    parts = []
+    # carve the last split first (test), then the middle one (val) from the rest
+    for k in range(len(ratios) - 1, 0, -1):
+        share = ratios[k] / sum(ratios[:k + 1])
+        n_groups = len(set(groups[remaining]))
+        n_splits = min(max(2, int(round(1 / share))), n_groups)
+        if n_splits < 2:
+            raise InputError(f'{n_groups} group(s) left: too few to split off '
+                             f'{len(ratios) - k + 1} splits with whole groups')
+        folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        with warnings.catch_warnings():  # small classes: reported as missing by the caller
+            warnings.simplefilter('ignore', UserWarning)
+            _, held = next(folds.split(remaining, labels[remaining], groups[remaining]))
+        parts.append(np.sort(remaining[held]))
+        remaining = np.setdiff1d(remaining, remaining[held])
+    return [remaining, *reversed(parts)]
+
+
+def split_csv_rows(labels: Sequence[str], ratios: Sequence[float], seed: int = 0,
+                   groups: Optional[Sequence[str]] = None) -> List[np.ndarray]:
+    """Row indices of each split, sorted: stratified by label, groups kept whole.
+
+    Without ``groups`` every class is split exactly as :func:`stratified_split` does;
+    with them the shares are those of ``StratifiedGroupKFold`` folds (the nearest
+    ``1/k`` to each ratio), and a class with too few groups may miss a split.
+    """
+    ratios = check_ratios(ratios)
+    labels = np.asarray(labels, dtype=object)
+    if groups is None:
+        by_class = {}
+        for i, label in enumerate(labels):
+            by_class.setdefault(label, []).append(i)
+        class_rows = {name: by_class[name] for name in sorted(by_class)}
+        return [np.array(sorted(i for i, _ in split), dtype=int)
+                for split in stratified_split(class_rows, ratios, seed)]
+    return _group_split(labels, np.asarray(groups, dtype=object), ratios, seed)
+
+
+def write_csv_split(csv_path, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None,
+                    label_column='primary_microconstituent', group_column=None):
+    """Split the rows of one annotation CSV into ``<name>.csv`` files + ``classes.txt``.
+
+    Returns ``{'classes', 'counts': {split: [per-class]}, 'groups': {split: n} (empty
+    without a group column), 'files', 'missing': [(split, class)]}``.
+    """
+    ratios = check_ratios(ratios)
+    names = tuple(names) if names else DEFAULT_NAMES[len(ratios)]
+    if len(names) != len(ratios):
+        raise InputError(f'{len(names)} split names for {len(ratios)} ratios')
+    columns, rows = read_csv_table(csv_path, (label_column, group_column))
+    if not rows:
+        raise InputError(f'{csv_path}: no rows')
+    for line, row in rows:
+        if not row[label_column]:
+            raise InputError(f'{csv_path} line {line}: empty {label_column!r} cell')
+        if group_column and not row[group_column]:
+            raise InputError(f'{csv_path} line {line}: empty {group_column!r} cell')
+    labels = [row[label_column] for _, row in rows]
+    groups = [row[group_column] for _, row in rows] if group_column else None
+    classes = sorted(set(labels))
+    if groups is None:
+        for name in classes:
+            if labels.count(name) < len(ratios):
+                raise InputError(f'{csv_path}: class {name!r} has {labels.count(name)} '
+                                 f'row(s), need at least {len(ratios)} to put one in every '
+                                 'split (or split by --group-column)')
+    splits = split_csv_rows(labels, ratios, seed, groups)
+
+    out_dir = osp.dirname(csv_path) if out_dir is None else out_dir
+    written, counts, n_groups = [], {}, {}
+    for name, index in zip(names, splits):
+        path = osp.join(out_dir, f'{name}.csv')
+        with atomic_write(path, 'w', newline='', encoding='utf-8') as f:
+            writer = csv.DictWriter(f, columns, extrasaction='ignore')
+            writer.writeheader()
+            writer.writerows(rows[i][1] for i in index)
+        written.append(path)
+        counts[name] = [sum(labels[i] == c for i in index) for c in classes]
+        if groups:
+            n_groups[name] = len({groups[i] for i in index})
+    path = osp.join(out_dir, 'classes.txt')
+    with atomic_write(path, 'w') as f:
+        f.writelines(f'{name}\n' for name in classes)
+    written.append(path)
+    missing = [(name, c) for name in names for c, n in zip(classes, counts[name]) if n == 0]
+    return dict(classes=classes, counts=counts, groups=n_groups, files=written,
+                missing=missing)

@@ -1,4 +1,6 @@
-"""Synthetic steel micrographs in the UHCSDB layout.
+"""Synthetic steel micrographs in the UHCSDB layout: one ``metadata.csv`` over one
+``images/`` folder, several micrographs per physical sample (``sample_key``), and split
+CSVs made by :func:`mmext.datasets.split.write_csv_split` with the samples kept whole.
 
 Each class is a texture a ResNet can tell apart after a short CPU training:
 globules (spheroidite), lamellae (pearlite), a grain-boundary network, needles
@@ -14,6 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..datasets.split import write_csv_split
 from ..utils import atomic_write
 
 #: images per class; the largest to smallest ratio is 10:1
@@ -24,9 +27,10 @@ DEFAULT_COUNTS = {
     'spheroidite+widmanstatten': 20,
     'martensite': 15,
 }
-CSV_COLUMNS = ('path', 'anneal_temperature', 'anneal_time', 'anneal_time_unit',
+CSV_COLUMNS = ('path', 'sample_key', 'anneal_temperature', 'anneal_time', 'anneal_time_unit',
                'cool_method', 'magnification', 'primary_microconstituent')
-SPLITS = {'train': 0.6, 'val': 0.2, 'test': 0.2}
+SPLIT_RATIOS = (0.6, 0.2, 0.2)
+MAX_MICROGRAPHS_PER_SAMPLE = 3
 
 
 def _globules(rng, h, w, n_range=(25, 60)):
@@ -108,16 +112,20 @@ def _save_png(gray, path, mode):
         Image.fromarray(rgb, 'RGB').save(path)
 
 
-def _split_of(index_in_class, n_in_class):
-    n_train = max(1, round(n_in_class * SPLITS['train']))
-    n_val = max(1, round(n_in_class * SPLITS['val']))
-    if index_in_class < n_train:
-        return 'train'
-    return 'val' if index_in_class < n_train + n_val else 'test'
+def _samples(rng, counts):
+    """``[(label, n_micrographs)]``: each class's images grouped into physical samples."""
+    samples = []
+    for label, n in counts.items():
+        while n > 0:
+            k = int(min(n, rng.integers(1, MAX_MICROGRAPHS_PER_SAMPLE + 1)))
+            samples.append((label, k))
+            n -= k
+    return samples
 
 
 def make_micrograph_dataset(root, seed=0, counts=None, size=(96, 96)):
-    """Write a UHCSDB-style set: ``images/``, ``metadata.csv``, ``train/ val/ test/``.
+    """Write a UHCSDB-style set: ``images/``, ``metadata.csv``, ``{train,val,test}.csv``
+    and ``classes.txt`` (split by sample, stratified by class).
 
     Args:
         root (str): output folder (created; existing demo files are overwritten).
@@ -130,32 +138,31 @@ def make_micrograph_dataset(root, seed=0, counts=None, size=(96, 96)):
     """
     counts = dict(counts or DEFAULT_COUNTS)
     rng = np.random.default_rng(seed)
-    labels = [label for label, n in counts.items() for _ in range(n)]
-    order = rng.permutation(len(labels))  # file numbers are not grouped by class
-    for split in ('images', *SPLITS):
-        shutil.rmtree(osp.join(root, split), ignore_errors=True)
-        os.makedirs(osp.join(root, split))
-    rows, seen, per_split = [], {}, dict.fromkeys(SPLITS, 0)
-    for number, idx in enumerate(order, start=1):
-        label = labels[idx]
-        k = seen[label] = seen.get(label, -1) + 1
-        name = f'Croppedmicrograph{number}.png'
-        mode = rng.choice(['RGB', 'P', 'L'], p=[0.6, 0.2, 0.2])
-        _save_png(render_micrograph(label, rng, size), osp.join(root, 'images', name), mode)
-        split = _split_of(k, counts[label])
-        shutil.copyfile(osp.join(root, 'images', name), osp.join(root, split, name))
-        per_split[split] += 1
-        rows.append({
-            'path': name,
+    samples = _samples(rng, counts)
+    order = rng.permutation(len(samples))  # file numbers are not grouped by class
+    shutil.rmtree(osp.join(root, 'images'), ignore_errors=True)
+    os.makedirs(osp.join(root, 'images'))
+    rows, number = [], 0
+    for sample_no, idx in enumerate(order, start=1):
+        label, n_images = samples[idx]
+        condition = {  # one processing history per physical sample
             'anneal_temperature': '' if rng.random() < 0.2 else int(rng.choice([700, 800, 970])),
             'anneal_time': int(rng.choice([5, 90, 1440])),
             'anneal_time_unit': rng.choice(['M', 'H']),
             'cool_method': rng.choice(['Q', 'FC', 'AR']),
-            'magnification': rng.choice(['1000x', '2000x', '5000x']),
-            'primary_microconstituent': label,
-        })
-    with atomic_write(osp.join(root, 'metadata.csv'), newline='') as f:
+        }
+        for _ in range(n_images):
+            number += 1
+            name = f'Croppedmicrograph{number}.png'
+            mode = rng.choice(['RGB', 'P', 'L'], p=[0.6, 0.2, 0.2])
+            _save_png(render_micrograph(label, rng, size), osp.join(root, 'images', name), mode)
+            rows.append(dict(condition, path=name, sample_key=f'S{sample_no}',
+                             magnification=rng.choice(['1000x', '2000x', '5000x']),
+                             primary_microconstituent=label))
+    csv_path = osp.join(root, 'metadata.csv')
+    with atomic_write(csv_path, newline='') as f:
         writer = csv.DictWriter(f, CSV_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    return per_split
+    summary = write_csv_split(csv_path, SPLIT_RATIOS, seed, group_column='sample_key')
+    return {name: sum(n) for name, n in summary['counts'].items()}

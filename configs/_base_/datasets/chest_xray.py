@@ -51,3 +51,6 @@ val_evaluator = [
     dict(type='SingleLabelMetric', average='macro'),
 ]
 test_evaluator = val_evaluator
+
+# --auto-scale-lr scales the lr linearly from this batch; the X-ray configs' Adam lr 1e-4 is set for batch 16.
+auto_scale_lr = dict(base_batch_size=16)

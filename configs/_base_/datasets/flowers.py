@@ -53,3 +53,6 @@ val_evaluator = [
     dict(type='SingleLabelMetric', average='macro'),
 ]
 test_evaluator = val_evaluator
+
+# --auto-scale-lr scales the lr linearly from this batch; the flowers configs' Adam lr 1e-3 is set for batch 32.
+auto_scale_lr = dict(base_batch_size=32)

@@ -1,8 +1,12 @@
 # Steel micrographs (UHCSDB layout), 224x224.
-#   data_root/metadata.csv          one row per image: path, ..., primary_microconstituent
-#   data_root/{train,val,test}/     the image files of each split (PNG, RGB or palette)
-# Set data_root with --cfg-options or in the job config. Class imbalance (up to ~75:1)
-# is corrected by oversampling: each epoch draws every class as often as the largest.
+#   data_root/metadata.csv          one row per image: path, sample_key, ..., primary_microconstituent
+#   data_root/images/               every image file (PNG/TIF, RGB, grayscale or palette)
+#   data_root/{train,val,test}.csv  the split, made once by
+#       python tools/split_dataset.py data_root/metadata.csv --group-column sample_key
+#     (several micrographs per physical sample: a sample never straddles two splits)
+# Set data_root in a config that inherits this one or with --data-root DIR. Class
+# imbalance (up to ~75:1) is corrected by oversampling: each epoch draws every class as
+# often as the largest.
 data_root = 'data/uhcsdb/'
 classes = ('martensite', 'network', 'pearlite', 'pearlite+spheroidite',
            'pearlite+widmanstatten', 'spheroidite', 'spheroidite+widmanstatten')
@@ -36,7 +40,8 @@ test_pipeline = [
 _dataset = dict(
     type=dataset_type,
     data_root=data_root,
-    ann_file='metadata.csv',
+    data_prefix='images/',
+    split_by_folder=False,  # the rows of each split CSV, images under data_prefix
     path_column='path',
     label_column='primary_microconstituent',
     metainfo=dict(classes=classes))
@@ -45,21 +50,24 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='ClassBalancedSampler', mode='oversample'),
-    dataset=dict(**_dataset, data_prefix='train', pipeline=train_pipeline))
+    dataset=dict(**_dataset, ann_file='train.csv', pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(**_dataset, data_prefix='val', pipeline=test_pipeline))
+    dataset=dict(**_dataset, ann_file='val.csv', pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=32,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(**_dataset, data_prefix='test', pipeline=test_pipeline))
+    dataset=dict(**_dataset, ann_file='test.csv', pipeline=test_pipeline))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, )),
     dict(type='SingleLabelMetric', average='macro'),
 ]
 test_evaluator = val_evaluator
+
+# --auto-scale-lr scales the lr linearly from this batch; the micrograph configs' Adam lr (1e-4 fine-tune, 1e-3 probe) is set for batch 16.
+auto_scale_lr = dict(base_batch_size=16)

@@ -12,3 +12,6 @@ test_pipeline[2].crop_size = img_size  # CenterCrop
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
+
+# --auto-scale-lr scales the lr linearly from this batch; batch 8 at 400px: the configs halve the batch-16 lr (linear scaling).
+auto_scale_lr = dict(base_batch_size=8)
