@@ -3,6 +3,8 @@
 # datasets/particles_instance.py). mmdet's own runtime, 1x schedule, default_scope='mmdet'
 # and auto_scale_lr=dict(enable=False, base_batch_size=16) come with the model config.
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+# stops before the run when a head's num_classes differs from the data's classes
+custom_hooks = [dict(type='NumClassesCheckHook')]
 
 # Test thresholds for the IoU-weighted F1: scores are not ranked, a prediction over no
 # particle costs nothing, but every extra prediction on an already-found particle is a

@@ -8,6 +8,7 @@ _base_ = [
 
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 default_scope = 'mmdet'
+custom_hooks = [dict(type='NumClassesCheckHook')]
 
 data_root = 'data/demo/particles/'
 channels = (32, 64, 128, 256)

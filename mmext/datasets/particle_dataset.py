@@ -1,6 +1,11 @@
-"""COCO-style dataset of particle photos (one category, ``Normal``).
+"""COCO-style dataset of particle photos (one category, ``Normal`` by default).
 
 :class:`ParticleDataset` is mmdet's :class:`~mmdet.datasets.CocoDataset` plus
+
+* class names from the data: a json whose one category has another name (``particle``)
+  is adopted with one info line; categories that do not match the config's classes
+  otherwise are an :class:`~mmext.utils.InputError` listing both (mmdet would silently
+  drop the annotations of every category it does not know);
 
 * annotation checks on the raw COCO dicts (bad polygons, zero-area boxes, annotations of
   missing images or unknown categories, image files missing on disk): an
@@ -152,8 +157,26 @@ class ParticleDataset(CocoDataset):
         """Load the json with pycocotools, then check its raw dicts."""
         coco = COCO(path)
         coco.dataset.setdefault('categories', [])  # images-only test jsons
+        self._match_classes(coco.dataset['categories'])
         self._check(coco.dataset)
         return coco
+
+    def _match_classes(self, categories: List[dict]) -> None:
+        """Take the json's class names, or fail when they cannot be matched."""
+        names = [c.get('name') for c in categories]
+        classes = tuple(self._metainfo['classes'])
+        if not names or sorted(names) == sorted(classes):
+            return
+        if len(names) == 1 and len(classes) == 1:
+            print_log(f'{self.ann_file}: category {names[0]!r} taken as the class '
+                      f'(the config says {classes[0]!r})', logger='current',
+                      level=logging.INFO)
+            self._metainfo['classes'] = (names[0], )
+            return
+        raise InputError(f"{self.ann_file}: categories {', '.join(map(repr, names))} do not "
+                         f"match the config's classes {', '.join(map(repr, classes))}; set "
+                         "metainfo=dict(classes=(...)) and the heads' num_classes to the "
+                         "json's categories")
 
     def _check(self, dataset: dict) -> None:
         bad_anns, missing_imgs = find_invalid_annotations(
