@@ -10,7 +10,8 @@ custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 default_scope = 'mmdet'
 custom_hooks = [dict(type='NumClassesCheckHook')]
 
-data_root = 'data/demo/particles/'
+# the particle configs' data root variable (see configs/_base_/datasets/particles_instance.py)
+particle_data_root = 'data/demo/particles/'
 channels = (32, 64, 128, 256)
 fpn_channels = 64
 
@@ -64,18 +65,19 @@ tta_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=2, num_workers=2,
-    dataset=dict(type='ParticleDataset', data_root=data_root,
+    dataset=dict(type='ParticleDataset', data_root=particle_data_root,
                  ann_file='annotations/train.json', data_prefix=dict(img='images/train/'),
                  pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=2, num_workers=2,
-    dataset=dict(type='ParticleDataset', data_root=data_root,
+    dataset=dict(type='ParticleDataset', data_root=particle_data_root,
                  ann_file='annotations/val.json', data_prefix=dict(img='images/val/'),
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = [
-    dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json', metric=['bbox', 'segm']),
-    dict(type='IoUWeightedF1Metric', ann_file=data_root + 'annotations/val.json'),
+    dict(type='CocoMetric', ann_file=particle_data_root + 'annotations/val.json',
+         metric=['bbox', 'segm']),
+    dict(type='IoUWeightedF1Metric', ann_file=particle_data_root + 'annotations/val.json'),
 ]
 test_evaluator = val_evaluator
 

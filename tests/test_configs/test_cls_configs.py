@@ -84,7 +84,7 @@ def test_config(path, data):
     assert ckpt['type'] == 'Pretrained' and ckpt['prefix'] == 'backbone'
     assert ckpt['checkpoint'].startswith('https://download.openmmlab.com/mmclassification/')
     hook_types = [h['type'] for h in cfg.custom_hooks]
-    assert hook_types[:2] == ['ClassCountsHook', 'EvalBeforeTrainHook']
+    assert hook_types[:3] == ['NumClassesCheckHook', 'ClassCountsHook', 'EvalBeforeTrainHook']
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         for hook in cfg.custom_hooks:
             HOOKS.build(copy.deepcopy(hook))

@@ -162,3 +162,72 @@ def test_demo_micrographs(tmp_path):
                                           counts={'pearlite': 6, 'network': 4}, size=(16, 16))
     sizes = [len(build(tmp_path, split)) for split in ('train', 'val', 'test')]
     assert sizes == [counts['train'], counts['val'], counts['test']]
+
+
+def one_folder_set(root, rows):
+    """One CSV over one images/ folder (the UHCSDB layout)."""
+    os.makedirs(osp.join(root, 'images'), exist_ok=True)
+    with open(osp.join(root, 'metadata.csv'), 'w', newline='') as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    for row in rows:
+        write_png(osp.join(root, 'images', row['path']), 'RGB')
+    return str(root)
+
+
+def test_split_column_over_one_folder(tmp_path):
+    rows = [dict(r, split=s) for r, s in zip(good_rows(), ['train', 'train', 'val', 'test'])]
+    root = one_folder_set(tmp_path, rows)
+    ds = CSVDataset(ann_file='metadata.csv', data_root=root, data_prefix='images',
+                    split_column='split', split='train')
+    assert [osp.basename(ds.get_data_info(i)['img_path']) for i in range(len(ds))] == \
+        ['a1.png', 'a2.png']
+    # classes from the whole CSV, so every split gets the same indices
+    assert ds.metainfo['classes'] == ('network', 'pearlite', 'spheroidite')
+    val = CSVDataset(ann_file='metadata.csv', data_root=root, data_prefix='images',
+                     split_column='split', split='val')
+    assert len(val) == 1 and val.get_data_info(0)['gt_label'] == 0
+
+
+def test_split_column_with_unknown_value_names_the_row(tmp_path):
+    rows = [dict(r, split=s) for r, s in zip(good_rows(), ['train', 'valid', 'val', 'test'])]
+    root = one_folder_set(tmp_path, rows)
+    with pytest.raises(InputError, match=r"metadata.csv line 3: 'split' is 'valid', not one of "
+                       r"train, val, test"):
+        CSVDataset(ann_file='metadata.csv', data_root=root, data_prefix='images',
+                   split_column='split', split='train')
+    with pytest.raises(InputError, match=r"split='dev' with split_column='split'"):
+        CSVDataset(ann_file='metadata.csv', data_root=root, split_column='split', split='dev')
+
+
+def test_classes_from_the_split_tools_listing(tmp_path, caplog):
+    """Split CSVs share classes.txt: a split missing a class keeps the indices."""
+    from mmext.datasets.split import write_csv_split
+    rows = [dict(path=f'{c}{i}.png', sample_key=f'{c}{i // 2}', primary_microconstituent=c)
+            for c, n in (('pearlite', 8), ('network', 6), ('martensite', 2)) for i in range(n)]
+    root = one_folder_set(tmp_path, rows)
+    write_csv_split(osp.join(root, 'metadata.csv'), (0.5, 0.5), seed=0,
+                    group_column='sample_key')
+    import logging
+    with caplog.at_level(logging.INFO):
+        datasets = [CSVDataset(ann_file=f'{s}.csv', data_root=root, data_prefix='images',
+                               split_by_folder=False) for s in ('train', 'val')]
+    for ds in datasets:
+        assert ds.metainfo['classes'] == ('martensite', 'network', 'pearlite')
+        for i in range(len(ds)):
+            info = ds.get_data_info(i)
+            name = osp.basename(info['img_path']).rstrip('0123456789.png')
+            assert ds.metainfo['classes'][info['gt_label']] == name
+    # martensite has one sample: one split lacks it, the indices still agree
+    assert sorted(len({ds.get_data_info(i)['gt_label'] for i in range(len(ds))})
+                  for ds in datasets) == [2, 3]
+
+
+def test_non_utf8_csv_is_one_line(tmp_path):
+    root = one_folder_set(tmp_path, good_rows())
+    with open(osp.join(root, 'latin1.csv'), 'wb') as f:
+        f.write('path,primary_microconstituent\na1.png,perlit\xe9\n'.encode('latin-1'))
+    with pytest.raises(InputError, match=r'latin1.csv: not UTF-8 text'):
+        CSVDataset(ann_file='latin1.csv', data_root=root, data_prefix='images',
+                   split_by_folder=False)

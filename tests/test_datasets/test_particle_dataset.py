@@ -182,3 +182,36 @@ def test_warn_mode_drops_and_counts(root, caplog):
 def test_bad_on_invalid_value(root):
     with pytest.raises(InputError, match='on_invalid'):
         _dataset(root, on_invalid='ignore')
+
+
+def _renamed(root, name, categories):
+    coco = _train_coco(root)
+    coco['categories'] = categories
+    cat_id = categories[0]['id']
+    for ann in coco['annotations']:
+        ann['category_id'] = cat_id
+    return _write(root, coco, name)
+
+
+def test_one_category_of_another_name_is_adopted(root, caplog):
+    n_anns = len(_train_coco(root)['annotations'])
+    ann_file = _renamed(root, 'renamed.json', [dict(id=7, name='particle')])
+    with caplog.at_level(logging.INFO):
+        ds = _dataset(root, ann_file=ann_file)
+    assert ds.metainfo['classes'] == ('particle', )
+    # every annotation kept, with label 0
+    assert sum(len(ds.get_data_info(i)['instances']) for i in range(len(ds))) == n_anns
+    assert all(inst['bbox_label'] == 0 for i in range(len(ds))
+               for inst in ds.get_data_info(i)['instances'])
+
+
+def test_categories_that_do_not_match_fail_listing_both(root):
+    ann_file = _renamed(root, 'two_cats.json',
+                        [dict(id=1, name='Normal'), dict(id=2, name='agglomerate')])
+    with pytest.raises(InputError, match=r"two_cats.json: categories 'Normal', 'agglomerate' "
+                       r"do not match the config's classes 'Normal'"):
+        _dataset(root, ann_file=ann_file)
+    ann_file = _renamed(root, 'one_cat.json', [dict(id=1, name='particle')])
+    with pytest.raises(InputError, match=r"categories 'particle' do not match the config's "
+                       r"classes 'a', 'b'"):
+        _dataset(root, ann_file=ann_file, metainfo=dict(classes=('a', 'b')))

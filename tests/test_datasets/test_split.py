@@ -115,3 +115,92 @@ def test_tool(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith('error: ') and 'nope' in err[0]
+
+
+def write_metadata(path, n_samples=40, seed=0):
+    """A UHCSDB-like CSV: 1-5 micrographs per sample, 3 classes at 6:3:1."""
+    import csv
+    import random
+    rng = random.Random(seed)
+    rows = []
+    for s in range(n_samples):
+        label = rng.choice(['pearlite'] * 6 + ['network'] * 3 + ['martensite'])
+        for k in range(rng.randint(1, 5)):
+            rows.append(dict(path=f'm{s}_{k}.png', sample_key=f'S{s}',
+                             primary_microconstituent=label))
+    with open(path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def read_csv(path):
+    import csv
+    with open(path, newline='') as f:
+        return list(csv.DictReader(f))
+
+
+def test_csv_split_keeps_groups_whole_and_stratifies(tmp_path):
+    from mmext.datasets.split import write_csv_split
+    rows = write_metadata(tmp_path / 'metadata.csv')
+    summary = write_csv_split(str(tmp_path / 'metadata.csv'), (0.7, 0.15, 0.15), seed=0,
+                              group_column='sample_key')
+    splits = {s: read_csv(tmp_path / f'{s}.csv') for s in ('train', 'val', 'test')}
+    paths = [r['path'] for split in splits.values() for r in split]
+    assert sorted(paths) == sorted(r['path'] for r in rows)
+    groups = {s: {r['sample_key'] for r in split} for s, split in splits.items()}
+    assert not (groups['train'] & groups['val'] or groups['train'] & groups['test']
+                or groups['val'] & groups['test'])
+    for s, split in splits.items():
+        assert set(split[0]) == {'path', 'sample_key', 'primary_microconstituent'}
+        share = len(split) / len(rows)
+        assert abs(share - {'train': 0.7, 'val': 0.15, 'test': 0.15}[s]) < 0.1, (s, share)
+        assert summary['counts'][s] == [sum(r['primary_microconstituent'] == c for r in split)
+                                        for c in summary['classes']]
+    assert (tmp_path / 'classes.txt').read_text().split() == \
+        ['martensite', 'network', 'pearlite']
+
+
+def test_csv_split_deterministic_and_ungrouped_exact(tmp_path):
+    from mmext.datasets.split import write_csv_split
+    write_metadata(tmp_path / 'metadata.csv')
+    for out, seed in (('a', 0), ('b', 0), ('c', 1)):
+        write_csv_split(str(tmp_path / 'metadata.csv'), (0.7, 0.15, 0.15), seed=seed,
+                        out_dir=str(tmp_path / out), group_column='sample_key')
+    assert (tmp_path / 'a' / 'val.csv').read_bytes() == (tmp_path / 'b' / 'val.csv').read_bytes()
+    assert (tmp_path / 'a' / 'val.csv').read_bytes() != (tmp_path / 'c' / 'val.csv').read_bytes()
+    # without groups each class is split by the largest remainder, as for folders
+    summary = write_csv_split(str(tmp_path / 'metadata.csv'), (0.8, 0.2), seed=0,
+                              out_dir=str(tmp_path / 'd'))
+    totals = np.sum([summary['counts'][s] for s in ('train', 'val')], axis=0)
+    assert summary['counts']['train'] == [split_counts(n, (0.8, 0.2))[0] for n in totals]
+    assert summary['groups'] == {}
+
+
+@pytest.mark.parametrize('extra, message', [
+    (['--group-column', 'sample'], "metadata.csv: missing column 'sample' (columns: path, "
+     "sample_key, primary_microconstituent)"),
+    (['--label-column', 'phase'], "metadata.csv: missing column 'phase'"),
+])
+def test_split_tool_bad_columns(run_tool, tmp_path, extra, message):
+    write_metadata(tmp_path / 'metadata.csv')
+    proc = run_tool('tools/split_dataset.py', str(tmp_path / 'metadata.csv'), *extra,
+                    check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].endswith(message)
+    assert not (tmp_path / 'train.csv').exists()
+
+
+def test_split_tool_on_a_csv_prints_counts_and_groups(run_tool, tmp_path):
+    write_metadata(tmp_path / 'metadata.csv', n_samples=12, seed=2)
+    proc = run_tool('tools/split_dataset.py', str(tmp_path / 'metadata.csv'),
+                    '--group-column', 'sample_key', '--ratios', '0.6', '0.2', '0.2')
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ['class', 'train', 'val', 'test']
+    assert lines[4].split()[0] == 'groups'
+    assert sum(map(int, lines[4].split()[1:])) == 12
+    assert (tmp_path / 'test.csv').exists()
+    # a group folder-per-class set has no columns
+    proc = run_tool('tools/split_dataset.py', str(tmp_path), '--group-column', 'x', check=False)
+    assert proc.returncode == 2 and 'groups need an annotation CSV' in proc.stderr

@@ -26,9 +26,17 @@ def test_micrographs_layout_imbalance_and_modes(micrograph_root):
     assert {'path', 'primary_microconstituent', 'magnification', 'cool_method'} <= set(rows[0])
     counts = Counter(r['primary_microconstituent'] for r in rows)
     assert len(counts) >= 4 and max(counts.values()) / min(counts.values()) >= 10
-    split_files = {s: set(os.listdir(osp.join(micrograph_root, s))) for s in ('train', 'val', 'test')}
-    assert sum(map(len, split_files.values())) == len(rows)
-    assert not (split_files['train'] & split_files['test'])
+    splits = {s: list(csv.DictReader(open(osp.join(micrograph_root, f'{s}.csv'))))
+              for s in ('train', 'val', 'test')}
+    paths = [r['path'] for split in splits.values() for r in split]
+    assert sorted(paths) == sorted(r['path'] for r in rows)  # disjoint and covering
+    # several micrographs per physical sample, and no sample straddles two splits
+    assert Counter(r['sample_key'] for r in rows).most_common(1)[0][1] >= 2
+    samples = {s: {r['sample_key'] for r in split} for s, split in splits.items()}
+    assert not (samples['train'] & samples['val'] or samples['train'] & samples['test']
+                or samples['val'] & samples['test'])
+    classes = open(osp.join(micrograph_root, 'classes.txt')).read().split()
+    assert classes == sorted(counts)
     modes = {Image.open(osp.join(micrograph_root, 'images', r['path'])).mode for r in rows}
     assert {'P', 'L', 'RGB'} <= modes
     assert any(r['anneal_temperature'] == '' for r in rows)  # empty cells occur, as in UHCSDB

@@ -17,8 +17,8 @@ CLASSES = ('martensite', 'network', 'pearlite')
 
 def tiny_cfg(work_dir, data_root, max_epochs=1):
     pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-    dataset = dict(type='CSVDataset', data_root=data_root, ann_file='metadata.csv',
-                   metainfo=dict(classes=CLASSES), pipeline=pipeline)
+    dataset = dict(type='CSVDataset', data_root=data_root, data_prefix='images',
+                   split_by_folder=False, metainfo=dict(classes=CLASSES), pipeline=pipeline)
     loader = dict(batch_size=8, num_workers=0, dataset=dataset)
     return Config(dict(
         work_dir=work_dir,
@@ -32,9 +32,9 @@ def tiny_cfg(work_dir, data_root, max_epochs=1):
                       loss=dict(type='ClassWeightedCrossEntropyLoss', weighting='sqrt'))),
         train_dataloader=dict(
             loader, sampler=dict(type='ClassBalancedSampler', mode='oversample', seed=0),
-            dataset=dict(dataset, data_prefix='train')),
+            dataset=dict(dataset, ann_file='train.csv')),
         val_dataloader=dict(loader, sampler=dict(type='DefaultSampler', shuffle=False),
-                            dataset=dict(dataset, data_prefix='val')),
+                            dataset=dict(dataset, ann_file='val.csv')),
         val_evaluator=dict(type='Accuracy', topk=(1, )),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         param_scheduler=dict(type='ReduceOnPlateauLR', monitor='accuracy/top1', rule='greater',

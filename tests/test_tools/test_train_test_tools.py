@@ -1,4 +1,5 @@
 """tools/train.py and tools/test.py drive both families, on generated data, on CPU."""
+import csv
 import glob
 import json
 import os
@@ -40,6 +41,12 @@ def det_options(root, iters=2):
     return ['--cfg-options', *opts]
 
 
+def split_rows(root, split):
+    """The rows of a generated micrograph set's split CSV."""
+    with open(osp.join(root, f'{split}.csv'), newline='') as f:
+        return list(csv.DictReader(f))
+
+
 def last_scalars(work_dir):
     logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     return [json.loads(line) for line in open(logs[-1])]
@@ -56,7 +63,7 @@ def test_classification_train_then_test(run_tool, micrograph_root, tmp_path):
                     *cls_options(micrograph_root))
     assert 'accuracy/top1' in proc.stdout + proc.stderr
     preds = pickle.load(open(out, 'rb'))
-    assert len(preds) == len(os.listdir(osp.join(micrograph_root, 'test')))
+    assert len(preds) == len(split_rows(micrograph_root, 'test'))
     # --resume continues from epoch 2 to epoch 3
     run_tool('tools/train.py', CLS_CFG, '--work-dir', work, '--resume',
              *cls_options(micrograph_root, epochs=3))
@@ -92,7 +99,7 @@ def test_instance_segmentation_train_then_test(run_tool, particle_root, tmp_path
 def test_two_process_cpu_training(micrograph_root, tmp_path):
     """tools/dist_train.sh with 2 processes on gloo: each rank trains on half of the epoch."""
     work = str(tmp_path / 'dist')
-    n_train = len(os.listdir(osp.join(micrograph_root, 'train')))
+    n_train = len(split_rows(micrograph_root, 'train'))
     batch = 4
     env = dict(os.environ, PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1')
     proc = subprocess.run(['bash', 'tools/dist_train.sh', CLS_CFG, '2', '--work-dir', work,

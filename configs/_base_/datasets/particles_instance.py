@@ -63,10 +63,13 @@ particle_test_dataloader = particle_val_dataloader
 
 # COCO mAP (bbox, segm) beside the competition's IoU-weighted F1
 particle_val_evaluator = [
-    # proposal_nums: COCOeval's maxDets; AP uses the last, 1000 >= the densest real scenes
+    # Dense scenes: pycocotools' headline AP (and the small/medium/large APs) count only the
+    # 100 best detections of an image whatever proposal_nums says, which caps mAP at
+    # 100/600 on a 600-particle photo; mmdet's COCOevalMP (use_mp_eval) takes all of them
+    # up to proposal_nums[-1] (1000, >= the densest real scenes).
     dict(type='CocoMetric', ann_file=particle_data_root + 'annotations/val.json',
-         metric=['bbox', 'segm'], proposal_nums=(100, 300, 1000), format_only=False,
-         backend_args=None),
+         metric=['bbox', 'segm'], proposal_nums=(100, 300, 1000), use_mp_eval=True,
+         format_only=False, backend_args=None),
     dict(type='IoUWeightedF1Metric', ann_file=particle_data_root + 'annotations/val.json'),
 ]
 particle_test_evaluator = particle_val_evaluator

@@ -6,7 +6,7 @@ Config (see ``configs/_base_/datasets/particles_instance.py``)::
 
     tta_model = dict(type='MaskTTAModel',
                      tta_cfg=dict(method='fusion', iou_thr=0.5, vote_thr=0.5,
-                                  min_votes=2, keep_isolated=True, max_per_img=300))
+                                  min_votes=2, keep_isolated=True, max_per_img=1000))
     tta_pipeline = [LoadImageFromFile, TestTimeAug([[Resize], [no flip, h flip, v flip],
                     [PackDetInputs with 'flip', 'flip_direction' in meta_keys]])]
 
@@ -25,7 +25,7 @@ from .mask_merge import merge_instances, unflip_masks
 
 # measured best of the merge variants on simulated views (bench/bench_mask_tta_merge.py)
 DEFAULT_TTA_CFG = dict(method='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
-                       keep_isolated=True, isolated_iou=0.1, max_per_img=300,
+                       keep_isolated=True, isolated_iou=0.1, max_per_img=1000,
                        nms=dict(type='nms', iou_threshold=0.5))
 
 
