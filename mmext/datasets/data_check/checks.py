@@ -267,11 +267,15 @@ def check_limits(cfg, splits):
         row['needed'] = int(np.ceil(need))
         if lim.value >= need:
             continue
-        how = 'below' if lim.value < n else 'near'
-        per = f' ({lim.margin:g} per instance)' if lim.margin > 1.5 else ''
+        if lim.margin > 1.5:
+            how = f'is under {lim.margin:g} per instance of'
+        elif lim.value < n:
+            how = 'is below'
+        else:
+            how = f'leaves under {lim.margin:g}x room over'
         findings.append(Finding(
             'warning', 'max_per_img',
-            f'{lim.name} = {lim.value} is {how} the densest image\'s {n} instances{per} '
+            f'{lim.name} = {lim.value} {how} the densest image\'s {n} instances '
             f'({split}: {path})', fix=[lim.fix(n)]))
     return findings, table
 

@@ -63,7 +63,7 @@ def _evaluator_metrics(cfg):
 def model_limits(cfg) -> List[Limit]:
     """Every cap on instances per image that a detection config sets at test time."""
     limits = []
-    test_cfg = _get(cfg, 'model', 'test_cfg') or {}
+    test_cfg = _get(cfg.get('model'), 'test_cfg') or {}
     two_stage = isinstance(test_cfg.get('rpn'), dict)
     stages = [('rpn', 'RPN'), ('rcnn', 'RoI head')] if two_stage else [(None, 'head')]
     for stage, label in stages:
@@ -82,7 +82,7 @@ def model_limits(cfg) -> List[Limit]:
                 prefix + field, value,
                 DETECTION_MARGIN if is_final else CANDIDATE_MARGIN,
                 DETECTION_SUGGEST if is_final else CANDIDATE_SUGGEST))
-    tta_max = _get(cfg, 'tta_model', 'tta_cfg', 'max_per_img')
+    tta_max = _get(cfg.get('tta_model'), 'tta_cfg', 'max_per_img')
     if isinstance(tta_max, int):
         limits.append(Limit('TTA detections (with --tta)', 'tta_model.tta_cfg.max_per_img',
                             tta_max, DETECTION_MARGIN, DETECTION_SUGGEST))

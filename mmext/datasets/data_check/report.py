@@ -79,7 +79,7 @@ def print_report(report, json_path=None, console=None):
         if len(f['items']) > MAX_ITEMS:
             console.print(f'    ... {len(f["items"]) - MAX_ITEMS} more (see the JSON report)')
         if f['cfg_options']:
-            console.print(f'    fix: {escape(f["cfg_options"])}')
+            console.print(f'    fix: {escape(f["cfg_options"])}', soft_wrap=True)
     summary = (f'{report["errors"]} errors, {report["warnings"]} warnings; '
                f'{report["images_checked"]} images checked in {report["seconds"]:g} s')
     if json_path:
