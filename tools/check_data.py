@@ -13,6 +13,7 @@ cannot be built).
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 
@@ -34,8 +35,8 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='where the report goes (default: the config\'s '
                         'work_dir or ./work_dirs/<config name>)')
     parser.add_argument('--out', help='the JSON report (default: <work_dir>/data_check.json)')
-    parser.add_argument('--workers', type=int, default=4,
-                        help='threads decoding and hashing images')
+    parser.add_argument('--workers', type=int, default=min(4, os.cpu_count() or 1),
+                        help='threads decoding and hashing images (default: up to 4)')
     return parser.parse_args(argv)
 
 

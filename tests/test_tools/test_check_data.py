@@ -231,3 +231,44 @@ def test_demo_micrograph_config_checks_every_row_once(tmp_path, micrograph_root)
     assert sum(report['splits'][s]['images'] for s in ('train', 'val', 'test')) == rows
     assert report['imbalance']['train_sampler'].startswith('ClassBalancedSampler')
     assert not findings(report, 'imbalance', 'warning')
+
+
+def test_particle_config_filter_cfg_and_scale(tmp_path, particle_root):
+    """The R50 particle config: filter_cfg (min_size=32, filter_empty_gt) and its
+    (1280, 1024) scale against 128x160 images."""
+    root = tmp_path / 'particles'
+    shutil.copytree(particle_root, root)
+    train = _coco(root, 'train')
+    Image.new('L', (40, 24), 128).save(root / 'images' / 'train' / 'tiny.png')
+    Image.new('L', (160, 128), 128).save(root / 'images' / 'train' / 'empty.png')
+    train['images'] += [dict(id=900, file_name='tiny.png', height=24, width=40),
+                        dict(id=901, file_name='empty.png', height=128, width=160)]
+    train['annotations'].append(dict(id=10**6, image_id=900, category_id=1, area=100.,
+                                     bbox=[5, 5, 10, 10], iscrowd=0,
+                                     segmentation=[[5, 5, 15, 5, 15, 15, 5, 15]]))
+    (root / 'annotations' / 'train.json').write_text(json.dumps(train))
+    config = ROOT / 'configs' / 'particles' / 'mask-rcnn_r50_fpn_1xb2-1x_particles.py'
+    status, report = check(tmp_path, config, '--data-root', f'{root}/')
+    assert status == 0
+    assert report['splits']['train']['images'] == len(train['images']) - 2
+    assert {d['path'].rsplit('/', 1)[1]: d['kind']
+            for d in report['filtered_images']['train']} == {'tiny.png': 'min_size',
+                                                             'empty.png': 'empty'}
+    (filtered, ) = findings(report, 'filtered_images', 'warning')
+    assert filtered['fix'] == ['train_dataloader.dataset.filter_cfg.min_size=0']
+    # 128x160 -> 1280x1024 (keep_ratio): x8 in train and val
+    upscaled = findings(report, 'upscaled')
+    assert [f['fix'] for f in upscaled] == [
+        ['train_dataloader.dataset.pipeline.2.scale=(160,128)'],
+        ['val_dataloader.dataset.pipeline.1.scale=(160,128)']]
+    assert report['splits']['val']['resize']['factor_min'] == 8.0
+    assert not findings(report, 'max_per_img')  # 1000 detections, 3000 proposals
+    fixes = filtered['fix'] + [opt for f in upscaled for opt in f['fix']]
+    status, fixed = check(tmp_path, config, '--data-root', f'{root}/', '--cfg-options', *fixes,
+                          name='fixed.json')
+    assert status == 0 and not findings(fixed, 'filtered_images', 'warning')
+    assert fixed['splits']['train']['images'] == len(train['images']) - 1  # tiny.png kept
+    # val is at its own size now; train's kept 40x24 image is enlarged x4, and at x1
+    # the particles are smaller than the R50 config's 32 px anchors
+    assert [f['message'].split(':')[0] for f in findings(fixed, 'upscaled')] == ['train']
+    assert findings(fixed, 'small_objects')

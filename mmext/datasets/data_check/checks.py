@@ -69,10 +69,12 @@ def check_empty(splits, family):
         if not split.samples:
             findings.append(Finding('error', 'empty_split', f'{split.name}: no images'))
         elif family == 'det' and _labelled(split) and not any(s.labels for s in split.samples):
-            level = 'error' if split.name == 'train' else 'warning'
+            level = dict(train='error', val='warning').get(split.name, 'info')
             findings.append(Finding(level, 'no_instances',
                                     f'{split.name}: {len(split.samples)} images but no '
-                                    'instance (check the category names and ids)'))
+                                    'instance (check the category names and ids'
+                                    + ('; fine for an unlabelled test set)'
+                                       if level == 'info' else ')')))
     return findings
 
 
@@ -121,13 +123,13 @@ def check_filtered(splits):
             min_size = inner_dataset_cfg(split)['filter_cfg']['min_size']
             findings.append(Finding(
                 'warning', 'filtered_images',
-                f'{split.name}: filter_cfg.min_size={min_size} leaves {len(small)} images out '
+                f'{split.name}: filter_cfg.min_size={min_size} leaves {len(small)} image(s) out '
                 'of training (their shorter side is smaller; the filter is on image size, '
                 'not object size)', fix=[f'{split.dataset_path}.filter_cfg.min_size=0'],
                 items=[f'{d["path"]}: {d["reason"]}' for d in small]))
         if empty:
             findings.append(Finding('info', 'filtered_images',
-                                    f'{split.name}: {len(empty)} images without instances '
+                                    f'{split.name}: {len(empty)} image(s) without instances '
                                     'are left out of training (filter_cfg.filter_empty_gt)'))
     return findings
 
@@ -231,8 +233,8 @@ def check_class_coverage(splits):
         return []
     findings = []
     for split in _real(splits):
-        if split is train or not _labelled(split) or not split.samples:
-            continue
+        if split is train or not any(s.labels for s in split.samples):
+            continue  # an unlabelled (test) split: reported by check_empty
         absent = [c for c, n in split.stats['per_class'].items()
                   if n == 0 and train.stats['per_class'].get(c, 0) > 0]
         if absent:

@@ -37,16 +37,16 @@ def _split_row(name, stats, bad, det):
 
 def splits_table(report):
     det = report['scope'] == 'mmdet'
-    types = sorted({s['dataset'] for s in report['splits'].values() if 'dataset' in s})
-    table = Table(box=box.SIMPLE_HEAD, title_justify='left',
-                  title=f'splits ({", ".join(types)}; object px after resize)' if det
-                  else f'splits ({", ".join(types)})')
-    columns = ['split', 'images', 'objects' if det else 'labels', 'bad', 'size (px)',
-               'resize x']
+    types = ', '.join(sorted({s['dataset'] for s in report['splits'].values()
+                              if 'dataset' in s}))
+    title = (f'splits ({types}; inst/img: max p99; obj px: min p1 of sqrt(box area) '
+             'after resize)' if det else f'splits ({types})')
+    table = Table(box=box.SIMPLE_HEAD, title_justify='left', title=title, pad_edge=False)
+    columns = ['split', 'images', 'objects' if det else 'labels', 'bad', 'size px', 'resize']
     if det:
-        columns += ['inst/img max p99', 'object px min p1']
+        columns += ['inst/img', 'obj px']
     for c in columns:
-        table.add_column(c, justify='left' if c == 'split' else 'right')
+        table.add_column(c, justify='left' if c == 'split' else 'right', no_wrap=True)
     bad = {}
     for item in report['bad_images']:
         bad[item['split']] = bad.get(item['split'], 0) + 1
