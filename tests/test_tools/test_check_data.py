@@ -175,15 +175,20 @@ def test_dense_scene_and_tiny_objects_warn_with_working_fixes(tmp_path):
     val['annotations'].append(dict(id=10**6, image_id=val['images'][0]['id'], category_id=1,
                                    bbox=[5, 5, 3, 3], area=9.0, iscrowd=0,
                                    segmentation=[[5, 5, 8, 5, 8, 8, 5, 8]]))
+    # and one zero-area box, dropped with a logged warning under on_invalid='warn'
+    val['annotations'].append(dict(val['annotations'][-1], id=10**6 + 1, bbox=[9, 9, 0, 4]))
     (root / 'annotations' / 'val.json').write_text(json.dumps(val))
-    densest = max(max(Counter(a['image_id'] for a in _coco(root, s)['annotations']).values())
-                  for s in ('train', 'val'))
+    warn = ['val_dataloader.dataset.on_invalid=warn', 'test_dataloader.dataset.on_invalid=warn']
+    densest = max(max(Counter(a['image_id'] for a in _coco(root, s)['annotations']
+                              if a['bbox'][2] > 0).values()) for s in ('train', 'val'))
     assert densest > 200  # the demo config keeps 200 detections and 300 proposals
 
     small_metric = 'val_evaluator.0.proposal_nums=(10,20,50)'
     status, report = check(tmp_path, DEMO_DET, '--data-root', str(root) + '/',
-                           '--cfg-options', small_metric)
+                           '--cfg-options', small_metric, *warn)
     assert status == 0  # warnings only
+    (logged, ) = findings(report, 'dataset_log')
+    assert logged['level'] == 'warning' and 'dropped 1 annotations' in logged['message']
     caps = {f['fix'][0].split('=')[0]: f for f in findings(report, 'max_per_img')}
     # rpn.nms_pre (1000 per level) holds 3 candidates per instance: no warning
     assert set(caps) == {'model.test_cfg.rpn.max_per_img', 'model.test_cfg.rcnn.max_per_img',
@@ -196,8 +201,8 @@ def test_dense_scene_and_tiny_objects_warn_with_working_fixes(tmp_path):
         f'val_evaluator.0.proposal_nums=(10,20,{new_det})']
 
     # object sizes after the x2 resize, counted from the json
-    sides = {s: 2 * np.sqrt([a['bbox'][2] * a['bbox'][3] for a in _coco(root, s)['annotations']])
-             for s in ('train', 'val')}
+    sides = {s: 2 * np.sqrt([a['bbox'][2] * a['bbox'][3] for a in _coco(root, s)['annotations']
+                             if a['bbox'][2] > 0]) for s in ('train', 'val')}
     expected = {s: int((v < DEMO_MIN_MATCHABLE).sum()) for s, v in sides.items()}
     (small, ) = findings(report, 'small_objects')
     assert expected['val'] >= 1
@@ -208,7 +213,7 @@ def test_dense_scene_and_tiny_objects_warn_with_working_fixes(tmp_path):
 
     fixes = [opt for f in caps.values() for opt in f['fix']] + small['fix']
     status, fixed = check(tmp_path, DEMO_DET, '--data-root', str(root) + '/',
-                          '--cfg-options', small_metric, *fixes, name='fixed.json')
+                          '--cfg-options', small_metric, *warn, *fixes, name='fixed.json')
     assert status == 0
     assert not findings(fixed, 'max_per_img') and not findings(fixed, 'small_objects')
 

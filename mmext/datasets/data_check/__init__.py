@@ -8,6 +8,7 @@ instances per image against every per-image cap and object sizes against the sma
 anchor. Each finding is an error (bad images, leakage, an empty split), a warning (with
 the ``--cfg-options`` that fix it where a setting can) or an info line.
 """
+import logging
 import time
 
 from mmengine.registry import DefaultScope
@@ -30,8 +31,8 @@ __all__ = ['check_data', 'Finding']
 
 
 def load_splits(cfg, family, log_file=None):
-    """Build each split's dataset and list its images; dataset log warnings become
-    findings."""
+    """Build each split's dataset and list its images; what the datasets log while
+    they are built becomes findings (warning or info)."""
     splits = find_splits(cfg)
     findings = []
     with captured_logs(log_file) as records:
@@ -43,8 +44,9 @@ def load_splits(cfg, family, log_file=None):
             split.samples = dataset_samples(split.dataset, family)
             split.dropped = filtered_images(split, family)
             split.resize = find_resize(inner_dataset_cfg(split).get('pipeline'))
-            findings += [Finding('warning', 'dataset_log', f'{split.name}: {msg}')
-                         for msg in records[seen:]]
+            findings += [Finding('warning' if level >= logging.WARNING else 'info',
+                                 'dataset_log', f'{split.name}: {msg}')
+                         for level, msg in records[seen:]]
     return splits, findings
 
 

@@ -7,6 +7,7 @@ from typing import List
 import numpy as np
 
 from .limits import anchor_info, model_limits
+from .resize import find_transform, short_type
 from .splits import inner_dataset_cfg
 from .stats import image_sizes, object_sizes, resize_factors
 
@@ -35,10 +36,6 @@ class Finding:
         out = asdict(self)
         out['cfg_options'] = ('--cfg-options ' + ' '.join(self.fix)) if self.fix else None
         return out
-
-
-def _short(t):
-    return str(t).split('.')[-1]
 
 
 def _real(splits):
@@ -134,6 +131,22 @@ def check_filtered(splits):
     return findings
 
 
+def _scale_fix(split, size):
+    """``--cfg-options`` items that resize images of ``size`` (w, h) to about their own
+    size; a ``CenterCrop`` after the resize shrinks by the same ratio."""
+    step, path = split.resize, f'{split.dataset_path}.pipeline'
+    scale = step.scale_for(*size)
+    fix = [f'{path}.{step.index}.scale={scale}'.replace(' ', '')]
+    pipeline = inner_dataset_cfg(split).get('pipeline') or []
+    crop = find_transform(pipeline[step.index + 1:], 'CenterCrop')
+    old = step.cfg.get('scale')
+    if crop and isinstance(scale, int) and isinstance(old, int) and isinstance(
+            crop[1].get('crop_size'), int):
+        new_crop = max(1, round(crop[1]['crop_size'] * scale / old))
+        fix.append(f'{path}.{step.index + 1 + crop[0]}.crop_size={new_crop}')
+    return fix
+
+
 def check_image_scale(splits, scans):
     """Images much smaller (or larger) than the pipeline's resize scale."""
     findings = []
@@ -143,9 +156,7 @@ def check_image_scale(splits, scans):
             continue
         factors = resize_factors(sizes, split.resize)
         median = tuple(int(v) for v in np.median(np.array(sizes), axis=0))
-        key = f'{split.dataset_path}.pipeline.{split.resize.index}.scale'
-        scale = split.resize.scale_for(*median)
-        fix = [f'{key}={scale}'.replace(' ', '')]
+        fix = _scale_fix(split, median)
         up, down = factors[:, 0].max(), factors[:, 1].min()
         if up > UPSCALE_WARN:
             w, h = sizes[int(factors[:, 0].argmax())]
@@ -175,12 +186,12 @@ def train_balancing(cfg):
     """The train dataloader's class balancing (sampler or dataset wrapper), or None."""
     loader = cfg.get('train_dataloader') or {}
     sampler = loader.get('sampler') or {}
-    if _short(sampler.get('type')) in BALANCED_SAMPLERS:
+    if short_type(sampler.get('type')) in BALANCED_SAMPLERS:
         mode = sampler.get('mode')
-        return f'{_short(sampler["type"])}' + (f'(mode={mode!r})' if mode else '')
+        return short_type(sampler['type']) + (f'(mode={mode!r})' if mode else '')
     dataset = loader.get('dataset') or {}
-    if _short(dataset.get('type')) in BALANCED_DATASETS:
-        return _short(dataset['type'])
+    if short_type(dataset.get('type')) in BALANCED_DATASETS:
+        return short_type(dataset['type'])
     return None
 
 

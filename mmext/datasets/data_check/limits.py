@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, List, Optional
 
+from .resize import short_type
+
 #: mmdet's CocoMetric default (COCOeval maxDets; AP uses the last)
 COCO_PROPOSAL_NUMS = (100, 300, 1000)
 #: warn when a final-detection cap is below this many times the densest image's instances
@@ -87,7 +89,7 @@ def model_limits(cfg) -> List[Limit]:
         limits.append(Limit('TTA detections (with --tta)', 'tta_model.tta_cfg.max_per_img',
                             tta_max, DETECTION_MARGIN, DETECTION_SUGGEST))
     for path, metric in _evaluator_metrics(cfg):
-        if str(metric.get('type', '')).split('.')[-1] != 'CocoMetric':
+        if short_type(metric.get('type', '')) != 'CocoMetric':
             continue
         nums = tuple(metric.get('proposal_nums') or COCO_PROPOSAL_NUMS)
         limits.append(Limit(f'{path.split(".")[0]} CocoMetric max detections '

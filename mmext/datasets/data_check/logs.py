@@ -12,18 +12,18 @@ from mmengine.logging import MMLogger
 
 class _Collect(logging.Handler):
     def __init__(self, records):
-        super().__init__(logging.WARNING)
+        super().__init__(logging.INFO)
         self.records = records
 
     def emit(self, record):
-        self.records.append(record.getMessage())
+        self.records.append((record.levelno, record.getMessage()))
 
 
 @contextlib.contextmanager
 def captured_logs(log_file=None):
     """Route mmengine's current logger, ``print`` output (pycocotools) and Python
     warnings into ``log_file`` (or nowhere) for the duration; yield the list that
-    collects the WARNING-and-above messages."""
+    collects ``(level, message)`` of the records logged (INFO and above)."""
     records = []
     if log_file:
         os.makedirs(osp.dirname(osp.abspath(log_file)), exist_ok=True)
@@ -41,10 +41,10 @@ def captured_logs(log_file=None):
             warnings.simplefilter('always')
             yield records
     finally:
+        logger.removeHandler(collector)
         for line in printed.getvalue().splitlines():
             logger.info(line)
         for w in caught:
             logger.info(f'{w.category.__name__}: {w.message}')
-        logger.removeHandler(collector)
         for handler, level in zip(consoles, levels):
             handler.setLevel(level)

@@ -12,7 +12,8 @@ RESIZE_TYPES = ('Resize', 'RandomResize', 'RandomChoiceResize', 'RandomResizedCr
                 'ResizeEdge')
 
 
-def _short_type(t):
+def short_type(t):
+    """A registry type name without its scope: ``'mmdet.Resize'`` -> ``'Resize'``."""
     return str(t).split('.')[-1]
 
 
@@ -37,7 +38,7 @@ class ResizeStep:
 
     @property
     def type(self):
-        return _short_type(self.cfg['type'])
+        return short_type(self.cfg['type'])
 
     def describe(self):
         keys = ('scale', 'scales', 'scale_factor', 'keep_ratio', 'ratio_range', 'edge',
@@ -93,7 +94,7 @@ class ResizeStep:
 def find_resize(pipeline) -> Optional[ResizeStep]:
     """The first resize-like transform of ``pipeline``."""
     for i, t in enumerate(pipeline or []):
-        if isinstance(t, dict) and _short_type(t.get('type')) in RESIZE_TYPES:
+        if isinstance(t, dict) and short_type(t.get('type')) in RESIZE_TYPES:
             return ResizeStep(i, t)
     return None
 
@@ -101,6 +102,6 @@ def find_resize(pipeline) -> Optional[ResizeStep]:
 def find_transform(pipeline, type_name):
     """``(index, cfg)`` of the first transform of ``type_name``, or None."""
     for i, t in enumerate(pipeline or []):
-        if isinstance(t, dict) and _short_type(t.get('type')) == type_name:
+        if isinstance(t, dict) and short_type(t.get('type')) == type_name:
             return i, t
     return None

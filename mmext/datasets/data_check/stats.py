@@ -17,7 +17,7 @@ def _summary(values, quantile=None):
     return {k: round(v, 1) for k, v in out.items()}
 
 
-def class_counts(samples, classes):
+def per_class_counts(samples, classes):
     """``{class name: count}`` of labels (classification) or instances (detection)."""
     counts = Counter(label for s in samples for label in s.labels)
     names = list(classes) if classes else sorted(counts)
@@ -61,7 +61,7 @@ def split_stats(split, scans, classes, family, resize):
     samples = split.samples
     sizes = image_sizes(samples, scans)
     stats = dict(dataset=type(split.dataset).__name__, images=len(samples),
-                 per_class=class_counts(samples, classes))
+                 per_class=per_class_counts(samples, classes))
     stats['labels' if family == 'cls' else 'instances'] = int(sum(len(s.labels)
                                                                   for s in samples))
     if sizes:
