@@ -23,6 +23,7 @@ from mmext.datasets.data_check import check_data
 from mmext.datasets.data_check.report import print_report
 from mmext.utils import atomic_write, exit_on_input_error
 from mmext.utils.config import load_config, set_work_dir
+from mmext.utils.data_root import root_key
 
 
 def parse_args(argv=None):
@@ -48,7 +49,8 @@ def main(argv=None):
         out = args.out or osp.join(cfg.work_dir, 'data_check.json')
         log_file = osp.join(osp.dirname(osp.abspath(out)), 'data_check.log')
         report = check_data(cfg, workers=args.workers, log_file=log_file)
-    report = dict(config=args.config, log=log_file, **report)
+    report = dict(config=args.config, data_root=cfg.get(root_key(cfg)) if root_key(cfg) else None,
+                  log=log_file, **report)
     with atomic_write(out) as f:
         json.dump(report, f, indent=1)
     print_report(report, out)
