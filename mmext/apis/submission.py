@@ -45,7 +45,7 @@ def folder_images(img_dir: str) -> List[dict]:
         try:
             with Image.open(osp.join(img_dir, name)) as im:
                 w, h = im.size
-        except OSError as e:
+        except (OSError, Image.DecompressionBombError) as e:
             raise InputError(f'{osp.join(img_dir, name)}: unreadable image ({e})') from None
         images.append(dict(id=i, file_name=name, height=h, width=w))
     return images

@@ -205,7 +205,7 @@ class ParticleDataset(CocoDataset):
             try:
                 with Image.open(path) as img:  # reads the header only
                     width, height = img.size
-            except OSError as e:
+            except (OSError, Image.DecompressionBombError) as e:
                 raise InputError(f'{path}: not a readable image ({e})') from None
             data_list.append(dict(img_path=path, img_id=img_id, seg_map_path=None,
                                   height=height, width=width, instances=[]))

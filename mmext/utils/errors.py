@@ -18,5 +18,15 @@ def exit_on_input_error():
     try:
         yield
     except InputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
+        print(f'error: {one_line(exc)}', file=sys.stderr)
         sys.exit(2)
+
+
+def one_line(exc):
+    """The message of ``exc``; for one re-raised from a DataLoader worker (whose message
+    is the worker's whole traceback), the original message only."""
+    text = str(exc)
+    if text.startswith('Caught ') and 'Original Traceback' in text:
+        last = text.rstrip().splitlines()[-1]
+        return last.split(': ', 1)[1] if ': ' in last else last
+    return text
