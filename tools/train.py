@@ -67,7 +67,7 @@ def build_train_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    with exit_on_input_error():
+    with exit_on_input_error(config=args.config):
         cfg = build_train_config(args)
         register_scope(get_scope(cfg))
         setup_cpu_distributed(cfg, args.launcher)

@@ -19,6 +19,7 @@ from mmpretrain.datasets import BaseDataset
 
 from mmext.registry import CLS_DATASETS
 from mmext.utils import InputError
+from mmext.utils.csv_text import open_utf8_csv
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff')
 _RESERVED_KEYS = ('img_path', 'gt_label', 'sample_idx')
@@ -84,7 +85,7 @@ class CSVDataset(BaseDataset):
         csv_path = self.ann_file
         if not osp.isfile(csv_path):
             raise InputError(f'{csv_path}: annotation CSV not found')
-        with open(csv_path, newline='', encoding='utf-8-sig') as f:
+        with open_utf8_csv(csv_path) as f:
             reader = csv.DictReader(f)
             columns = reader.fieldnames or []
             for column in (self.path_column, self.label_column):

@@ -137,7 +137,7 @@ def describe_load_failure(filename, exc):
     text = str(exc)
     fmt = _checkpoint_format(path)
     kind = 'legacy (non-zip) checkpoint' if fmt == 'legacy' else 'checkpoint'
-    reason = f'{type(exc).__name__}: {text}'.splitlines()[0]
+    reason = f'{type(exc).__name__}: {text}'.splitlines()[0].split('. ')[0]
     if fmt == 'truncated':
         return f'checkpoint {filename} is truncated or damaged ({reason})'
     if fmt != 'other' and 'Weights only load failed' in text:
