@@ -50,7 +50,7 @@ def check_coco_structure(data, path, need=('id', 'height', 'width')) -> None:
     for key in ('annotations', 'categories'):
         if not isinstance(data.get(key, []), list):
             raise InputError(f'{path}: "{key}" is not a list')
-    for key, required in (('images', need), ('annotations', ('id', 'image_id')),
+    for key, required in (('images', need), ('annotations', ('id', 'image_id', 'category_id')),
                           ('categories', ('id', ))):
         for i, item in enumerate(data.get(key, [])):
             if not isinstance(item, dict):
@@ -65,7 +65,8 @@ def check_coco_structure(data, path, need=('id', 'height', 'width')) -> None:
                 if k in ('id', 'image_id') and (not isinstance(item[k], int)
                                                 or isinstance(item[k], bool)):
                     raise InputError(f'{path} {key}[{i}]: {k} {item[k]!r} is not an integer')
-            if key == 'annotations' and not isinstance(item.get('category_id', 0), int):
+            if key == 'annotations' and (not isinstance(item['category_id'], int)
+                                         or isinstance(item['category_id'], bool)):
                 raise InputError(f'{path} {key}[{i}]: category_id {item["category_id"]!r} '
                                  'is not an integer')
     ids = [img['id'] for img in data['images']]
