@@ -152,3 +152,17 @@ def test_nan_loss_stops_with_one_line(tiny, tmp_path):
     # no checkpoint of the broken weights
     assert not [f for f in os.listdir(tmp_path / 'work') if f.endswith('.pth')
                 and int(f[5:-4]) >= it]
+
+
+def test_finite_loss_hook_names_epoch_and_batch():
+    from types import SimpleNamespace
+
+    from mmengine.runner import EpochBasedTrainLoop
+
+    from mmext.engine.hooks import FiniteLossHook
+    from mmext.utils import InputError
+    runner = SimpleNamespace(iter=6, epoch=1, train_loop=object.__new__(EpochBasedTrainLoop))
+    hook = FiniteLossHook()
+    hook.after_train_iter(runner, 2, outputs={'loss': torch.tensor(0.5)})
+    with pytest.raises(InputError, match=r'the loss is inf at iteration 7 \(epoch 2, batch 3\)'):
+        hook.after_train_iter(runner, 2, outputs={'loss': torch.tensor(float('inf'))})
