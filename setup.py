@@ -37,7 +37,7 @@ setup(
         'scipy',
         'grad-cam>=1.5',
     ],
-    extras_require={'tests': ['pytest', 'scikit-image']},
+    extras_require={'tests': ['hypothesis', 'pytest', 'scikit-image']},
     license='Apache License 2.0',
     zip_safe=False,
 )

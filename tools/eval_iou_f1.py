@@ -30,9 +30,13 @@ def main(argv=None):
         m = evaluate_results_file(args.gt, args.results, score_thr=args.score_thr,
                                   with_coco_map=not args.no_coco_map)
     print(f"images {m['num_images']}  predictions {m['num_predictions']}")
-    print(f"IoU-weighted F1 {m['iou_f1']:.4f}  precision {m['iou_precision']:.4f}  "
-          f"recall {m['iou_recall']:.4f}  (ΣIoU {m['sum_iou']:.2f}, TP {m['tp']}, "
+    num = {k: 'undefined' if m[k] is None else f'{m[k]:.4f}'
+           for k in ('iou_f1', 'iou_precision', 'iou_recall')}
+    print(f"IoU-weighted F1 {num['iou_f1']}  precision {num['iou_precision']}  "
+          f"recall {num['iou_recall']}  (ΣIoU {m['sum_iou']:.2f}, TP {m['tp']}, "
           f"FP {m['fp']}, FN {m['fn']})")
+    if m['iou_f1'] is None:
+        print('the ground truth has no annotations: F1 and recall are undefined')
     for iou_type in ('bbox', 'segm'):
         if f'{iou_type}_mAP' in m:
             print(f"COCO {iou_type:4s} mAP {m[f'{iou_type}_mAP']:.4f}  "

@@ -94,7 +94,7 @@ def build_test_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    with exit_on_input_error():
+    with exit_on_input_error(config=args.config):
         cfg = build_test_config(args)
         scope = get_scope(cfg)
         register_scope(scope)

@@ -9,10 +9,11 @@ import os
 from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import Runner
 
 from mmext.engine.checkpoint import trust_checkpoint
 from mmext.engine.cpu_distributed import setup_cpu_distributed
+from mmext.engine.resume import find_resumable_checkpoint
 from mmext.utils import exit_on_input_error
 from mmext.utils.config import (drop_pretrained_init, enable_amp, enable_auto_scale_lr,
                                 get_scope, load_config, register_scope, set_resume,
@@ -55,7 +56,7 @@ def build_train_config(args):
     set_resume(cfg, args.resume)
     checkpoint = cfg.get('load_from')
     if cfg.get('resume') and not checkpoint:
-        checkpoint = find_latest_checkpoint(cfg.work_dir)
+        checkpoint = cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
     if checkpoint:
         # every weight comes from the checkpoint: skip init_cfg downloads
         for path in drop_pretrained_init(cfg):
@@ -68,7 +69,7 @@ def build_train_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    with exit_on_input_error():
+    with exit_on_input_error(config=args.config):
         cfg = build_train_config(args)
         register_scope(get_scope(cfg))
         setup_cpu_distributed(cfg, args.launcher)

@@ -1,5 +1,6 @@
 # Shared runtime of mmext's classification configs (mmpretrain scope).
 # - best checkpoint by validation top-1 accuracy, plus the latest two;
+# - FiniteLossHook stops training at the first NaN/inf loss, naming the iteration;
 # - ClassCountsHook logs per-class train/val counts and sampler draws and feeds the
 #   training counts to ClassWeightedCrossEntropyLoss; EvalBeforeTrainHook logs the
 #   accuracy of the model before training; ClassificationReportHook writes the
@@ -17,7 +18,8 @@ default_hooks = dict(
         interval=1,
         max_keep_ckpts=2,
         save_best='accuracy/top1',
-        rule='greater'))
+        rule='greater'),
+    invalid_loss=dict(type='FiniteLossHook'))
 custom_hooks = [
     # stops before the run when the head's num_classes differs from the data's classes
     dict(type='NumClassesCheckHook'),

@@ -23,6 +23,8 @@ particle_rcnn_test_cfg = dict(
     score_thr=0.4, nms=dict(type='nms', iou_threshold=0.5), max_per_img=particle_max_per_img,
     mask_thr_binary=0.5)
 
+# FiniteLossHook: stop at the first NaN/inf loss, naming the iteration
 particle_default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
-                    save_best='iou_f1', rule='greater'))
+                    save_best='iou_f1', rule='greater'),
+    invalid_loss=dict(type='FiniteLossHook'))

@@ -35,6 +35,8 @@ class ClassificationPredictor(ImageClassificationInferencer):
     def _load(self, path):
         try:
             return self.pipeline(dict(img_path=path))
+        except InputError:
+            raise  # already names the file (CheckedLoadImageFromFile)
         except Exception as exc:
             raise InputError(f'{path}: cannot read image ({type(exc).__name__}: {exc})'
                              .splitlines()[0]) from exc

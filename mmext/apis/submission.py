@@ -10,7 +10,9 @@ dataset pointed at the test images) and ``model.test_step``; ``tta=True`` wraps 
 model as ``dict(**cfg.tta_model, module=cfg.model)`` and uses ``cfg.tta_pipeline``.
 Predictions become RLEs in one vectorised pycocotools call per image
 (:func:`predictions_to_results`), every image is checked to be covered and every mask
-to have its image's size, and the list is written atomically.
+to have its image's size; the list is checked with pycocotools' ``COCO.loadRes`` and
+written (with the image list) only then, both files put in place together, never over
+an existing file without ``force``.
 """
 import copy
 import json
@@ -24,7 +26,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mmext.evaluation.functional.rle import encode_masks
-from mmext.utils import InputError, atomic_write
+from mmext.utils import InputError, atomic_outputs
 from mmext.utils.config import apply_tta, load_config
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
@@ -43,7 +45,7 @@ def folder_images(img_dir: str) -> List[dict]:
         try:
             with Image.open(osp.join(img_dir, name)) as im:
                 w, h = im.size
-        except OSError as e:
+        except (OSError, Image.DecompressionBombError) as e:
             raise InputError(f'{osp.join(img_dir, name)}: unreadable image ({e})') from None
         images.append(dict(id=i, file_name=name, height=h, width=w))
     return images
@@ -135,6 +137,28 @@ def check_results(results: List[dict], images: List[dict]) -> Dict[str, int]:
         per_image[r['image_id']] += 1
     return dict(images=len(size), predictions=len(results),
                 images_without_predictions=sum(1 for n in per_image.values() if n == 0))
+
+
+def validate_with_loadres(results: List[dict], images: List[dict],
+                          categories: List[dict]) -> None:
+    """Round-trip ``results`` through ``COCO.loadRes`` as the competition's scorer does."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    if not results:
+        return  # loadRes cannot take an empty list; nothing to check
+    coco = COCO()
+    coco.dataset = dict(images=images, categories=categories, annotations=[])
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco.createIndex()
+            loaded = coco.loadRes(json.loads(json.dumps(results)))
+    except Exception as e:
+        raise InputError(f'the submission does not load with COCO.loadRes '
+                         f'({type(e).__name__}: {e})'.splitlines()[0]) from None
+    if len(loaded.anns) != len(results):
+        raise InputError(f'COCO.loadRes read {len(loaded.anns)} of {len(results)} results')
 
 
 def _test_dataloader_cfg(cfg, coco_file: str, img_dir: str, num_workers):
@@ -256,11 +280,11 @@ def run_submission(config, checkpoint: str, out: str, ann_file: Optional[str] = 
         warnings.warn(f"{summary['images_without_predictions']} of {summary['images']} "
                       'images have no prediction')
     t0 = time.perf_counter()
-    with atomic_write(out) as f:
-        json.dump(results, f, separators=(',', ':'))
-    if images_out:
-        with atomic_write(images_out) as f:
-            json.dump(dict(images=images, categories=cats), f, indent=1)
+    validate_with_loadres(results, images, cats)
+    with atomic_outputs(overwrite=force) as outputs:  # --force checked again here
+        json.dump(results, outputs.open(out), separators=(',', ':'))
+        if images_out:
+            json.dump(dict(images=images, categories=cats), outputs.open(images_out), indent=1)
     t_write = time.perf_counter() - t0
     summary.update(out=out, images_json=images_out, time_inference=t_infer,
                    time_encode=t_encode, time_write=t_write,

@@ -33,6 +33,8 @@ from PIL import Image
 
 from mmext.registry import DET_DATASETS
 from mmext.utils import InputError
+from .coco_checks import (annotation_field_problems, load_coco_checked, numeric_box,
+                          segmentation_problem)
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 
@@ -93,7 +95,7 @@ def find_invalid_annotations(dataset: dict, img_root: Optional[str] = None,
     if anns:
         ann_img = np.array([a.get('image_id', -1) for a in anns], dtype=np.int64)
         ann_cat = np.array([a.get('category_id', -1) for a in anns], dtype=np.int64)
-        boxes = np.array([(a.get('bbox') or [0, 0, 0, 0])[:4] for a in anns],
+        boxes = np.array([numeric_box(a.get('bbox')) for a in anns],
                          dtype=np.float64).reshape(-1, 4)
         zero_box = (boxes[:, 2] <= 0) | (boxes[:, 3] <= 0)
         no_img = ~np.isin(ann_img, img_ids)
@@ -103,11 +105,14 @@ def find_invalid_annotations(dataset: dict, img_root: Optional[str] = None,
                              (no_img, MISSING_IMAGE)):
             for i in np.flatnonzero(mask):
                 reasons[i] = reason
+        for i, reason in annotation_field_problems(anns):  # duplicate id, NaN bbox, area
+            reasons[i] = reasons[i] or reason
         # the segmentation check runs per annotation (polygon lengths)
         for i, ann in enumerate(anns):
             if reasons[i] is None:
-                reasons[i] = _segmentation_problem(
-                    ann.get('segmentation'), img_hw.get(ann['image_id']))
+                hw = img_hw.get(ann['image_id'])
+                reasons[i] = (_segmentation_problem(ann.get('segmentation'), hw)
+                              or segmentation_problem(ann.get('segmentation'), hw))
     bad_anns = [(i, r) for i, r in enumerate(reasons) if r is not None]
     return bad_anns, missing_imgs
 
@@ -155,7 +160,7 @@ class ParticleDataset(CocoDataset):
 
     def _load_checked_coco(self, path: str) -> COCO:
         """Load the json with pycocotools, then check its raw dicts."""
-        coco = COCO(path)
+        coco = load_coco_checked(path, COCO)
         coco.dataset.setdefault('categories', [])  # images-only test jsons
         self._match_classes(coco.dataset['categories'])
         self._check(coco.dataset)
@@ -228,7 +233,7 @@ class ParticleDataset(CocoDataset):
             try:
                 with Image.open(path) as img:  # reads the header only
                     width, height = img.size
-            except OSError as e:
+            except (OSError, Image.DecompressionBombError) as e:
                 raise InputError(f'{path}: not a readable image ({e})') from None
             data_list.append(dict(img_path=path, img_id=img_id, seg_map_path=None,
                                   height=height, width=width, instances=[]))

@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mmext.utils import InputError, atomic_write
+from mmext.utils.csv_text import open_utf8_csv
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff')
 DEFAULT_NAMES = {2: ('train', 'val'), 3: ('train', 'val', 'test')}
@@ -139,21 +140,16 @@ def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
 def read_csv_table(csv_path, required=()):
     """Read a CSV into ``(columns, [(line_no, row_dict)])``; check the required columns.
 
-    Cells are stripped; the file may start with a UTF-8 byte-order mark.
+    Cells are stripped; the file may start with a UTF-8 byte-order mark; a file that is
+    not UTF-8 or not CSV is one line naming it (:func:`~mmext.utils.csv_text.open_utf8_csv`).
     """
     if not osp.isfile(csv_path):
         raise InputError(f'{csv_path}: annotation CSV not found')
-    try:
-        with open(csv_path, newline='', encoding='utf-8-sig') as f:
-            reader = csv.DictReader(f)
-            columns = list(reader.fieldnames or [])
-            rows = [(reader.line_num, {k: (v or '').strip() if isinstance(v, str) else v
-                                       for k, v in row.items()}) for row in reader]
-    except UnicodeDecodeError as exc:
-        raise InputError(f'{csv_path}: not UTF-8 text ({exc.reason} at byte {exc.start}); '
-                         'save it as UTF-8') from None
-    except csv.Error as exc:
-        raise InputError(f'{csv_path}: not a readable CSV ({exc})') from None
+    with open_utf8_csv(csv_path) as f:
+        reader = csv.DictReader(f)
+        columns = list(reader.fieldnames or [])
+        rows = [(reader.line_num, {k: (v or '').strip() if isinstance(v, str) else v
+                                   for k, v in row.items()}) for row in reader]
     for column in required:
         if column and column not in columns:
             raise InputError(f'{csv_path}: missing column {column!r} '

@@ -1,1 +1,1 @@
-from . import checkpoint, cpu_distributed, hooks  # noqa: F401
+from . import atomic_local_backend, checkpoint, cpu_distributed, hooks  # noqa: F401

@@ -5,46 +5,41 @@ Shared by ``tools/eval_iou_f1.py`` and ``tools/particle_shapes.py``; bad input r
 """
 import contextlib
 import io
-import json
+from numbers import Real
 from typing import Dict, List, Optional
 
 from pycocotools.coco import COCO
 
+from mmext.datasets.coco_checks import (annotation_field_problems, check_coco_structure,
+                                        read_json, segmentation_problem)
 from mmext.utils import InputError
 from .functional.rle import segmentation_to_rle
 
 
-def read_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise InputError(f'{path}: no such file') from None
-    except json.JSONDecodeError as e:
-        raise InputError(f'{path}: not valid JSON ({e})') from None
-
-
 def load_coco_gt(path) -> COCO:
-    """A quiet :class:`COCO` from a ground-truth json (``annotations`` optional)."""
+    """A quiet :class:`COCO` from a ground-truth json (``annotations`` optional); every
+    annotation checked (unique id, known image, usable segmentation, finite bbox and
+    area), the first bad one named in an :class:`InputError`."""
     data = read_json(path)
-    if not isinstance(data, dict) or 'images' not in data:
-        raise InputError(f'{path}: not a COCO ground-truth json (no "images")')
+    check_coco_structure(data, path)
     data.setdefault('annotations', [])
     data.setdefault('categories', [])
-    for i, img in enumerate(data['images']):
-        missing = {'id', 'height', 'width'} - set(img)
-        if missing:
-            raise InputError(f'{path} images[{i}]: missing {sorted(missing)}')
+    sizes = {img['id']: (img['height'], img['width']) for img in data['images']}
+    anns = data['annotations']
+    field_problems = dict(annotation_field_problems(anns))
+    for i, ann in enumerate(anns):
+        if ann['image_id'] not in sizes:
+            raise InputError(f'{path} annotation {ann["id"]}: unknown image_id '
+                             f'{ann["image_id"]}')
+        reason = field_problems.get(i) or segmentation_problem(ann.get('segmentation'),
+                                                               sizes[ann['image_id']])
+        if reason:
+            raise InputError(f'{path} annotation {ann["id"]} (image {ann["image_id"]}): '
+                             f'{reason}')
     coco = COCO()
     coco.dataset = data
     with contextlib.redirect_stdout(io.StringIO()):
         coco.createIndex()
-    for ann in data['annotations']:
-        if ann.get('image_id') not in coco.imgs:
-            raise InputError(f'{path} annotation {ann.get("id")}: unknown image_id '
-                             f'{ann.get("image_id")}')
-        if 'segmentation' not in ann:
-            raise InputError(f'{path} annotation {ann.get("id")}: no segmentation')
     return coco
 
 
@@ -67,23 +62,26 @@ def load_results(path, coco: Optional[COCO] = None, score_thr: float = 0.0) -> L
     for i, det in enumerate(results):
         if not isinstance(det, dict) or 'image_id' not in det or 'segmentation' not in det:
             raise InputError(f'{path} entry {i}: needs "image_id" and "segmentation"')
-        if det.get('score', 1.0) < score_thr:
+        score = det.get('score', 1.0)
+        if not isinstance(score, Real) or isinstance(score, bool) or not score == score:
+            raise InputError(f'{path} entry {i}: score {score!r} is not a number')
+        if score < score_thr:
             continue
         seg = det['segmentation']
         if coco is not None:
-            if det['image_id'] not in coco.imgs:
-                raise InputError(f'{path} entry {i}: image_id {det["image_id"]} is not in '
+            if not isinstance(det['image_id'], (int, str)) or det['image_id'] not in coco.imgs:
+                raise InputError(f'{path} entry {i}: image_id {det["image_id"]!r} is not in '
                                  'the ground-truth json')
             info = coco.imgs[det['image_id']]
             h, w = info['height'], info['width']
-            if isinstance(seg, dict) and list(seg.get('size', [])) != [h, w]:
-                raise InputError(f'{path} entry {i}: mask size {seg.get("size")} differs '
-                                 f'from image {det["image_id"]} size {[h, w]}')
         elif isinstance(seg, dict) and 'size' in seg:
-            h, w = seg['size']
+            h, w = (seg['size'] + [0, 0])[:2] if isinstance(seg['size'], list) else (0, 0)
         else:
             raise InputError(f'{path} entry {i}: polygon segmentation needs the '
                              'ground-truth json for the image size')
+        reason = segmentation_problem(seg, (h, w))
+        if reason:
+            raise InputError(f'{path} entry {i} (image {det["image_id"]}): {reason}')
         kept.append(dict(det, segmentation=segmentation_to_rle(seg, h, w)))
     return kept
 

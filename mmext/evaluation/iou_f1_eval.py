@@ -26,7 +26,8 @@ def coco_map(coco_gt, results, iou_type: str) -> dict:
 
 def evaluate_results_file(gt_json, results_json, score_thr: float = 0.0,
                           with_coco_map: bool = True) -> dict:
-    """``iou_f1, iou_precision, iou_recall, sum_iou, tp, fp, fn`` and, unless disabled,
+    """``iou_f1, iou_precision, iou_recall, sum_iou, tp, fp, fn`` (None where undefined:
+    a ground truth without annotations) and, unless disabled,
     ``bbox_mAP*`` / ``segm_mAP*`` (COCOeval with maxDets 100/300/1000)."""
     coco = load_coco_gt(gt_json)
     results = load_results(results_json, coco, score_thr=score_thr)
@@ -34,6 +35,10 @@ def evaluate_results_file(gt_json, results_json, score_thr: float = 0.0,
     gts = gt_rles_by_image(coco)
     preds = result_rles_by_image(results, img_ids)
     metrics = iou_weighted_f1([gts[i] for i in img_ids], [preds[i] for i in img_ids])
+    if not coco.dataset['annotations']:  # nothing to find: recall and F1 undefined
+        metrics.update(iou_f1=None, iou_recall=None)
+        if not results:
+            metrics['iou_precision'] = None
     metrics['num_images'] = len(img_ids)
     metrics['num_predictions'] = len(results)
     if with_coco_map:

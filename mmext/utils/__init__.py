@@ -1,4 +1,4 @@
 from .errors import InputError, exit_on_input_error
-from .fileio import atomic_save, atomic_write
+from .fileio import atomic_outputs, atomic_save, atomic_write
 
-__all__ = ['InputError', 'exit_on_input_error', 'atomic_save', 'atomic_write']
+__all__ = ['InputError', 'exit_on_input_error', 'atomic_outputs', 'atomic_save', 'atomic_write']

@@ -13,10 +13,30 @@ class InputError(ValueError):
 
 
 @contextlib.contextmanager
-def exit_on_input_error():
-    """In a tool's ``main``: print an :class:`InputError` as ``error: ...`` and exit 2."""
+def exit_on_input_error(config=None):
+    """In a tool's ``main``: print an :class:`InputError` as ``error: ...`` and exit 2.
+
+    A type name of ``config`` missing from the registries (mmengine's ``KeyError``
+    "X is not in the ... registry") is reported the same way."""
     try:
         yield
     except InputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
+        print(f'error: {one_line(exc)}', file=sys.stderr)
         sys.exit(2)
+    except KeyError as exc:
+        text = str(exc.args[0]) if exc.args else ''
+        if ' is not in the ' not in text or ' registry' not in text:
+            raise
+        where = f'config {config}: ' if config else ''
+        print(f"error: {where}{text.split('. ')[0]}", file=sys.stderr)
+        sys.exit(2)
+
+
+def one_line(exc):
+    """The message of ``exc``; for one re-raised from a DataLoader worker (whose message
+    is the worker's whole traceback), the original message only."""
+    text = str(exc)
+    if text.startswith('Caught ') and 'Original Traceback' in text:
+        last = text.rstrip().splitlines()[-1]
+        return last.split(': ', 1)[1] if ': ' in last else last
+    return text

@@ -1,6 +1,7 @@
-"""The demo configs build their model and datasets on generated data; every config folder
-is covered by a config test."""
+"""The demo configs build their model and datasets on generated data; every config is
+exercised by a config test."""
 import glob
+import importlib.util
 import os.path as osp
 
 import pytest
@@ -10,19 +11,32 @@ from mmengine.registry import DefaultScope
 from mmext.utils.config import register_scope
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TESTED_FOLDERS = {'demo', 'micrographs', 'chest_xray', 'flowers', 'particles', '_base_'}
-
-
-def test_every_config_folder_is_tested():
-    folders = {osp.relpath(p, osp.join(REPO, 'configs')).split(osp.sep)[0]
-               for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)}
-    assert folders <= TESTED_FOLDERS, folders - TESTED_FOLDERS
-
-
-@pytest.mark.parametrize('name, root_fixture', [
+DEMO_CASES = [
     ('resnet18_1xb32-20e_demo-micrographs.py', 'micrograph_root'),
     ('mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py', 'particle_root'),
-])
+]
+
+
+def _tested_configs(test_file):
+    """The ``CONFIGS`` a config test module parametrises over."""
+    spec = importlib.util.spec_from_file_location(f'_{test_file}', osp.join(
+        osp.dirname(osp.abspath(__file__)), f'{test_file}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {osp.abspath(p) for p in module.CONFIGS}
+
+
+def test_every_config_is_tested():
+    configs = {osp.abspath(p) for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
+                                                 recursive=True)
+               if '_base_' not in osp.relpath(p, osp.join(REPO, 'configs')).split(osp.sep)}
+    tested = (_tested_configs('test_cls_configs') | _tested_configs('test_det_configs')
+              | {osp.join(REPO, 'configs', 'demo', name) for name, _ in DEMO_CASES})
+    assert configs, 'no configs found'
+    assert sorted(configs - tested) == []
+
+
+@pytest.mark.parametrize('name, root_fixture', DEMO_CASES)
 def test_demo_config_builds(name, root_fixture, request):
     root = request.getfixturevalue(root_fixture)
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'demo', name))

@@ -3,15 +3,18 @@ generated data; Mask R-CNN and SOLOv2 train two iterations and validate (both me
 Mask R-CNN also tests through --tta (MaskTTAModel)."""
 import glob
 import os.path as osp
+import pickle
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from pycocotools.coco import COCO
 
 import mmext  # noqa: F401
 from mmext.demo import make_particle_dataset
+from mmext.evaluation.functional import iou_weighted_f1
 from mmext.utils.config import apply_tta, drop_pretrained_init
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -131,7 +134,22 @@ def test_mask_rcnn_tta_test(data_root, tmp_path):
     cfg.model.test_cfg.rcnn.score_thr = 0.0  # an untrained model: keep its masks
     cfg.tta_pipeline[1].transforms[0][0].scale = SMALL
     apply_tta(cfg)
+    dump = str(tmp_path / 'tta_preds.pkl')
+    cfg.test_evaluator = list(cfg.test_evaluator) + [dict(type='DumpDetResults',
+                                                          out_file_path=dump)]
     runner = Runner.from_cfg(cfg)
     assert type(runner.model).__name__ == 'MaskTTAModel'
     metrics = runner.test()
-    assert 0.0 <= metrics['iou_f1'] <= 1.0
+    preds = pickle.load(open(dump, 'rb'))
+    gt = COCO(osp.join(data_root, 'annotations', 'val.json'))
+    gts, dts = [], []
+    for p in preds:
+        inst = p['pred_instances']
+        scores = inst['scores'].numpy()
+        assert len(scores) > 0 and scores.min() >= 0 and scores.max() <= 1  # merged views
+        assert all(rle['size'] == list(p['ori_shape']) for rle in inst['masks'])
+        dts.append(list(inst['masks']))
+        gts.append([gt.annToRLE(a) for a in gt.loadAnns(gt.getAnnIds(imgIds=p['img_id']))])
+    expected = iou_weighted_f1(gts, dts)
+    assert metrics['iou_f1'] == pytest.approx(expected['iou_f1'])
+    assert metrics['iou_f1'] > 0  # random masks over dense particles overlap some

@@ -93,9 +93,15 @@ def test_ranks_disjoint_equal_and_covering(monkeypatch, mode):
 
 
 def test_padding_for_uneven_world_size(monkeypatch):
-    shares = [list(make(monkeypatch, rank=r, world_size=3, mode='oversample'))
+    """100 draws over 3 ranks: 34 each, the 2 missing positions repeat the draw's start."""
+    whole = list(make(monkeypatch, mode='sqrt', num_samples=100))
+    shares = [list(make(monkeypatch, rank=r, world_size=3, mode='sqrt', num_samples=100))
               for r in range(3)]
-    assert {len(s) for s in shares} == {100}  # 300 draws / 3 ranks
+    assert [len(s) for s in shares] == [34, 34, 34]
+    merged = [None] * 102
+    for r in range(3):
+        merged[r::3] = shares[r]
+    assert merged == whole + whole[:2]
 
 
 def test_same_seed_same_order_and_epochs_differ(monkeypatch):

@@ -157,7 +157,7 @@ def test_missing_image_when_not_split_by_folder(tmp_path):
 
 
 def test_demo_micrographs(tmp_path):
-    demo = pytest.importorskip('mmext.demo')
+    import mmext.demo as demo
     counts = demo.make_micrograph_dataset(str(tmp_path), seed=0,
                                           counts={'pearlite': 6, 'network': 4}, size=(16, 16))
     sizes = [len(build(tmp_path, split)) for split in ('train', 'val', 'test')]
@@ -222,12 +222,3 @@ def test_classes_from_the_split_tools_listing(tmp_path, caplog):
     # martensite has one sample: one split lacks it, the indices still agree
     assert sorted(len({ds.get_data_info(i)['gt_label'] for i in range(len(ds))})
                   for ds in datasets) == [2, 3]
-
-
-def test_non_utf8_csv_is_one_line(tmp_path):
-    root = one_folder_set(tmp_path, good_rows())
-    with open(osp.join(root, 'latin1.csv'), 'wb') as f:
-        f.write('path,primary_microconstituent\na1.png,perlit\xe9\n'.encode('latin-1'))
-    with pytest.raises(InputError, match=r'latin1.csv: not UTF-8 text'):
-        CSVDataset(ann_file='latin1.csv', data_root=root, data_prefix='images',
-                   split_by_folder=False)

@@ -42,8 +42,14 @@ def test_micrographs_layout_imbalance_and_modes(micrograph_root):
     assert any(r['anneal_temperature'] == '' for r in rows)  # empty cells occur, as in UHCSDB
 
 
-def test_default_micrograph_counts_are_10_to_1():
-    assert max(DEFAULT_COUNTS.values()) / min(DEFAULT_COUNTS.values()) >= 10
+def test_default_micrograph_set_is_10_to_1(tmp_path):
+    """The set written by default (tiny images) has a 10:1 class imbalance in its CSV."""
+    make_micrograph_dataset(tmp_path, seed=0, size=(8, 8))
+    with open(tmp_path / 'metadata.csv', newline='') as f:
+        labels = Counter(row['primary_microconstituent'] for row in csv.DictReader(f))
+    assert labels == Counter(DEFAULT_COUNTS)
+    assert max(labels.values()) / min(labels.values()) >= 10
+    assert len(os.listdir(tmp_path / 'images')) == sum(labels.values())
 
 
 def test_generators_are_deterministic(tmp_path):

@@ -1,8 +1,13 @@
-import glob
+import copyreg
+import io
+import os
 import os.path as osp
 import pickle
+import subprocess
+import sys
 from urllib.error import URLError
 
+import numpy as np
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer
@@ -78,30 +83,153 @@ def test_offline_download_says_how_to_pass_a_local_file():
         _with_offline_hint(unreachable)('https://x/r50.pth')
 
 
-def test_getattr_in_checkpoint_is_limited_to_history_buffer(tmp_path):
+class _Getattr:
+    """Pickles as ``getattr(owner, name)``, the way protocol 2 writes a method."""
 
-    class Sneaky:
+    def __init__(self, owner, name):
+        self.owner, self.name = owner, name
 
-        def __reduce__(self):
-            return (getattr, (HistoryBuffer, '__init__'))
-
-    path = str(tmp_path / 'sneaky.pth')
-    torch.save({'x': Sneaky()}, path)
-    with pytest.raises(pickle.UnpicklingError, match="getattr.*'__init__'.* not allowed"):
-        torch.load(path, weights_only=True)
+    def __reduce__(self):
+        return (getattr, (self.owner, self.name))
 
 
-def test_official_checkpoint_layout_loads(tmp_path):
-    """OpenMMLab model-zoo files: meta (versions, classes, config text) + state_dict."""
-    from collections import OrderedDict
-    path = str(tmp_path / 'mask_rcnn_r50_fpn_1x_coco.pth')
+class _Buffer:
+    """Pickles as a ``HistoryBuffer`` with the given (crafted) state."""
+    __class__ = property(lambda self: HistoryBuffer)
+
+    def __init__(self, state):
+        self.state = state
+
+    def __reduce__(self):
+        return (copyreg.__newobj__, (HistoryBuffer, ), self.state)
+
+
+class _Call:
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return (self.func, self.args)
+
+
+def _buffer_state(**methods):
+    return dict(max_length=10, _log_history=np.ones(2), _count_history=np.ones(2, int),
+                statistics_methods=methods)
+
+
+CRAFTED = {
+    'register __init__ as a statistic, then fetch it': [
+        _Buffer(_buffer_state(__init__=_Getattr(HistoryBuffer, 'min'))),
+        _Getattr(HistoryBuffer, '__init__')],
+    'replace mean by max': _Buffer(_buffer_state(mean=_Getattr(HistoryBuffer, 'max'))),
+    'read the class-level statistics dict': _Getattr(HistoryBuffer, '_statistics_methods'),
+    'os.system': _Call(os.system, 'echo pwned'),
+    'builtins.eval': _Call(eval, '1 + 1'),
+    'nested getattr chain': _Getattr(_Getattr(HistoryBuffer, 'min'), '__globals__'),
+    'extra state key': _Buffer(dict(_buffer_state(), __dict__={})),
+    'object array as history': _Buffer(dict(_buffer_state(), _log_history=np.array(
+        [None, None], dtype=object))),
+}
+
+
+REASONS = {
+    'register __init__ as a statistic, then fetch it': 'statistics_methods other than',
+    'replace mean by max': 'statistics_methods other than',
+    'read the class-level statistics dict': "getattr.HistoryBuffer, '_statistics_methods'. is not",
+    'os.system': r'outside the safe list \(posix.system\)',
+    'builtins.eval': r'outside the safe list \(builtins.eval\)',
+    'nested getattr chain': "getattr.str, '__globals__'. is not allowed",
+    'extra state key': r"unexpected keys \['__dict__'\]",
+    'object array as history': 'ObjectDType',
+}
+
+
+@pytest.mark.parametrize('name', list(CRAFTED))
+def test_crafted_pickle_is_refused_without_changing_state(tmp_path, name):
+    before = dict(HistoryBuffer._statistics_methods)
+    path = str(tmp_path / 'crafted.pth')
+    torch.save({'message_hub': {'log_scalars': {'x': CRAFTED[name]}}}, path)
+    with pytest.raises(InputError, match=f'crafted.pth .*{REASONS[name]}') as info:
+        _load_checkpoint(path)
+    assert '\n' not in str(info.value)
+    assert HistoryBuffer._statistics_methods == before
+    assert all(v is before[k] for k, v in HistoryBuffer._statistics_methods.items())
+    assert not hasattr(HistoryBuffer, 'statistics_methods')
+
+
+class _Numpy1Pickler(pickle.Pickler):
+    """Writes the pickle numpy 1.x writes: ``numpy.core`` instead of ``numpy._core``."""
+
+    def __init__(self, file, protocol=None):
+        self._out, self._buf = file, io.BytesIO()
+        super().__init__(self._buf, protocol)
+
+    def dump(self, obj):
+        super().dump(obj)
+        self._out.write(self._buf.getvalue().replace(b'numpy._core.', b'numpy.core.'))
+
+
+class _Numpy1PickleModule:
+    Pickler = _Numpy1Pickler
+
+
+def _mmengine_checkpoint_numpy1(path):
+    """An OpenMMLab 2.x checkpoint as numpy 1.x writes it (message_hub included)."""
+    buffer = HistoryBuffer([0.5, 0.25], [1, 1])
     torch.save({
-        'meta': {'mmdet_version': '3.0.0', 'mmcv_version': '2.0.0', 'epoch': 12,
-                 'CLASSES': ('person', 'bicycle'), 'config': "model = dict(type='MaskRCNN')",
-                 'dataset_meta': {'classes': ('person', 'bicycle'),
-                                  'palette': [(220, 20, 60), (119, 11, 32)]}},
-        'state_dict': OrderedDict(weight=torch.ones(2, 2)),
-    }, path)
+        'meta': {'mmdet_version': '3.0.0', 'epoch': 12, 'seed': np.int64(7),
+                 'dataset_meta': {'classes': ('Normal', )}},
+        'state_dict': {'weight': torch.ones(2, 2)},
+        'message_hub': {'log_scalars': {'train/loss': buffer},
+                        'runtime_info': {'best_score': np.float32(0.75),
+                                         'cm': np.eye(2, dtype=np.uint8),
+                                         'dtype': np.dtype('int16')}},
+    }, path, pickle_module=_Numpy1PickleModule)
+
+
+def test_numpy1_written_checkpoint_loads(tmp_path):
+    path = str(tmp_path / 'numpy1.pth')
+    _mmengine_checkpoint_numpy1(path)
+    before = dict(HistoryBuffer._statistics_methods)
     state = _load_checkpoint(path)
-    assert state['meta']['CLASSES'] == ('person', 'bicycle')
-    assert torch.equal(state['state_dict']['weight'], torch.ones(2, 2))
+    hub = state['message_hub']
+    buffer = hub['log_scalars']['train/loss']
+    assert type(buffer) is HistoryBuffer and buffer.mean() == 0.375 and buffer.current() == 0.25
+    assert buffer.data[0].tolist() == [0.5, 0.25] and buffer.max_length == 1000000
+    assert hub['runtime_info']['best_score'] == np.float32(0.75)
+    assert hub['runtime_info']['cm'].dtype == np.uint8 and hub['runtime_info']['cm'][1, 1] == 1
+    assert hub['runtime_info']['dtype'] == np.dtype('int16')
+    assert state['meta']['seed'] == 7
+    assert HistoryBuffer._statistics_methods == before
+
+
+def test_official_checkpoint_layout_needs_mmext(tmp_path):
+    """The same file does not load with torch's own allowlist: mmext's makes it load."""
+    path = str(tmp_path / 'numpy1.pth')
+    _mmengine_checkpoint_numpy1(path)
+    code = ('import sys, torch\ntry:\n torch.load(sys.argv[1], weights_only=True)\n'
+            'except Exception as e:\n print(type(e).__name__)')
+    out = subprocess.run([sys.executable, '-c', code, path], capture_output=True, text=True)
+    assert out.stdout.strip() == 'UnpicklingError'
+    assert _load_checkpoint(path)['meta']['epoch'] == 12
+
+
+def test_legacy_format_message(tmp_path):
+    path = str(tmp_path / 'old.pth')
+    torch.save({'meta': {'payload': Payload(3)}}, path, _use_new_zipfile_serialization=False)
+    with pytest.raises(InputError, match=r'legacy \(non-zip\) checkpoint .*old.pth holds types '
+                       r'outside the safe list .*Payload.*--trust-checkpoint'):
+        _load_checkpoint(path)
+    legacy_ok = str(tmp_path / 'old_ok.pth')
+    torch.save({'state_dict': {'w': torch.zeros(3)}, 'meta': {'x': np.arange(3)}}, legacy_ok,
+               _use_new_zipfile_serialization=False)
+    assert _load_checkpoint(legacy_ok)['meta']['x'].tolist() == [0, 1, 2]
+
+
+def test_truncated_checkpoint_message(tmp_path):
+    path = tmp_path / 'cut.pth'
+    torch.save({'state_dict': {'w': torch.zeros(100)}}, str(path))
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(InputError, match='checkpoint .*cut.pth is truncated or damaged'):
+        _load_checkpoint(str(path))

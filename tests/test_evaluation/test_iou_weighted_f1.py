@@ -210,3 +210,20 @@ def test_eval_tool(tmp_path, capsys):
         main([str(tmp_path / 'gt.json'), str(tmp_path / 'res.json')])
     assert e.value.code == 2
     assert 'image_id 99' in capsys.readouterr().err
+
+
+def test_eval_tool_without_annotations_says_undefined(tmp_path, capsys):
+    """A ground truth with no particle: recall and F1 are undefined, not 0."""
+    main = load_tool('eval_iou_f1').main
+    gt = dict(images=[dict(id=1, file_name='a.png', height=H, width=W)], annotations=[],
+              categories=[dict(id=1, name='Normal')])
+    (tmp_path / 'gt.json').write_text(json.dumps(gt))
+    for res, precision in (([], None), (
+            [dict(image_id=1, category_id=1, segmentation=rles(A)[0], score=0.9)], 0.0)):
+        (tmp_path / 'res.json').write_text(json.dumps(res))
+        m = main([str(tmp_path / 'gt.json'), str(tmp_path / 'res.json'), '--out',
+                  str(tmp_path / 'm.json')])
+        out = capsys.readouterr().out
+        assert 'IoU-weighted F1 undefined' in out and 'recall undefined' in out
+        assert m['iou_f1'] is None and m['iou_precision'] == precision
+        assert json.loads((tmp_path / 'm.json').read_text())['iou_f1'] is None

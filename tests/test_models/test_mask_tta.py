@@ -24,16 +24,46 @@ def _disc(cx, cy, r):
 
 
 def _flip(masks, direction):
-    return unflip_masks(masks, direction)  # a flip is its own inverse
+    """``RandomFlip`` done independently with numpy: horizontal mirrors x, vertical y."""
+    axes = {'horizontal': (2, ), 'vertical': (1, ), 'diagonal': (1, 2)}[direction]
+    return torch.from_numpy(np.flip(masks.numpy(), axes).copy())
 
 
-@pytest.mark.parametrize('direction', ['horizontal', 'vertical', 'diagonal'])
-def test_unflip_inverts_flip(direction):
-    masks = torch.stack([_disc(5, 6, 3), _disc(20, 15, 4)])
+@pytest.mark.parametrize('direction,moved_pixel', [
+    ('horizontal', (0, 2, W - 1 - 5)), ('vertical', (0, H - 1 - 2, 5)),
+    ('diagonal', (0, H - 1 - 2, W - 1 - 5))])
+def test_unflip_inverts_flip(direction, moved_pixel):
+    masks = torch.zeros(2, H, W, dtype=torch.bool)  # H != W, nothing symmetric
+    masks[0, 2, 5] = True
+    masks[1] = _disc(20, 15, 4)
+    masks[1, :3, :9] = True
     flipped = _flip(masks, direction)
-    assert not torch.equal(flipped, masks)
+    assert flipped[moved_pixel] and flipped.sum() == masks.sum()
     assert torch.equal(unflip_masks(flipped, direction), masks)
+    # the other directions do not undo this one
+    for other in {'horizontal', 'vertical', 'diagonal'} - {direction}:
+        assert not torch.equal(unflip_masks(flipped, other), masks)
     assert unflip_masks(masks, None) is masks
+
+
+def test_a_view_never_votes_for_itself():
+    """A duplicate inside one view is not a second vote; scores stay in [0, 1]."""
+    a = _disc(12, 12, 6)
+    dup = a.clone()
+    dup[6, 12] = False  # near-identical duplicate, same view
+    views = [torch.stack([a, dup]), a[None]]
+    scores = [torch.tensor([0.95, 0.9]), torch.tensor([0.8])]
+    labels = [torch.zeros(2, dtype=torch.long), torch.zeros(1, dtype=torch.long)]
+    for method in ('fusion', 'union'):
+        masks, merged, _ = merge_instances(views, scores, labels, method=method)
+        # group 1: a (view 0) + a (view 1); group 2: the duplicate alone
+        torch.testing.assert_close(merged, torch.tensor([(0.95 + 0.8) / 2, 0.9 / 2]))
+        assert torch.equal(masks[0], a) and torch.equal(masks[1], dup)
+    many = [torch.stack([a] * 4)] * 3  # four copies in each of three views
+    _, merged, _ = merge_instances(many, [torch.tensor([1.0, 0.99, 0.98, 0.97])] * 3,
+                                   [torch.zeros(4, dtype=torch.long)] * 3)
+    assert len(merged) == 4 and float(merged.max()) <= 1.0
+    torch.testing.assert_close(merged, torch.tensor([1.0, 0.99, 0.98, 0.97]))
 
 
 def _sample(masks, scores, direction=None):

@@ -14,7 +14,8 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from mmext.apis.submission import check_results, load_test_images, predictions_to_results
+from mmext.apis.submission import (check_results, load_test_images, predictions_to_results,
+                                   validate_with_loadres)
 from mmext.utils import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,3 +151,33 @@ def test_submission_folder_with_tta(demo):
     assert s['images'] == 3 and len(results) == s['predictions'] <= 30
     assert {r['image_id'] for r in results} <= {1, 2, 3}
     assert s['time_encode'] + s['time_write'] < s['time_total']
+
+
+def test_loadres_validation_refuses_a_bad_submission():
+    images = [dict(id=1, file_name='a.png', height=4, width=5)]
+    rle = mask_utils.encode(np.asfortranarray(np.ones((4, 5), np.uint8)))
+    rle['counts'] = rle['counts'].decode()
+    good = dict(image_id=1, category_id=1, segmentation=rle, bbox=[0, 0, 5, 4], score=0.5)
+    validate_with_loadres([good], images, [dict(id=1, name='Normal')])
+    with pytest.raises(InputError, match='does not load with COCO.loadRes'):
+        validate_with_loadres([good, dict(good, image_id=7)], images, [])
+
+
+def test_force_is_checked_at_write_time(demo, monkeypatch):
+    """An --out that appears while the model runs is not overwritten without --force."""
+    import mmext.apis.submission as submission
+    from mmext.apis import run_submission
+    out = demo['root'] / 'late.json'
+    real = submission.validate_with_loadres
+
+    def validate_then_someone_writes(*args):
+        real(*args)
+        out.write_text('written meanwhile')
+
+    monkeypatch.setattr(submission, 'validate_with_loadres', validate_then_someone_writes)
+    with pytest.raises(InputError, match='late.json exists; pass --force'):
+        run_submission(str(DEMO_CFG), demo['ckpt'], str(out),
+                       img_dir=str(demo['data'] / 'images' / 'test'), device='cpu',
+                       num_workers=0, progress=False)
+    assert out.read_text() == 'written meanwhile'
+    assert not (demo['root'] / 'late.images.json').exists()

@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -96,20 +97,76 @@ def test_instance_segmentation_train_then_test(run_tool, particle_root, tmp_path
     assert len(glob.glob(osp.join(work, '*', 'vis', '*.png'))) == 2
 
 
+RECORD_SAMPLES_HOOK = """
+import json, os.path as osp
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class RecordSamplesHook(Hook):
+    priority = 'LOW'  # after DistSamplerSeedHook set the epoch
+
+    def before_train_epoch(self, runner):
+        loader = runner.train_dataloader
+        ds = loader.dataset
+        self.record = dict(rank=get_rank(), indices=[int(i) for i in loader.sampler],
+                           seed=loader.sampler.seed, mode=loader.sampler.mode,
+                           labels=[int(x) for x in ds.get_gt_labels()], seen=[],
+                           paths=[ds.get_data_info(i)['img_path'] for i in range(len(ds))])
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.record['seen'] += [s.img_path for s in data_batch['data_samples']]
+
+    def after_train_epoch(self, runner):
+        path = osp.join(runner.work_dir, f'samples_rank{self.record["rank"]}.json')
+        with open(path, 'w') as f:
+            json.dump(self.record, f)
+"""
+
+
 def test_two_process_cpu_training(micrograph_root, tmp_path):
-    """tools/dist_train.sh with 2 processes on gloo: each rank trains on half of the epoch."""
+    """tools/dist_train.sh with 2 processes on gloo: the ranks take disjoint positions of
+    one shared epoch draw that together cover it, and train on exactly those images."""
+    from mmext.datasets.samplers import ClassBalancedSampler
     work = str(tmp_path / 'dist')
-    n_train = len(split_rows(micrograph_root, 'train'))
+    (tmp_path / 'record_samples.py').write_text(RECORD_SAMPLES_HOOK)
+    cfg = tmp_path / 'recorded.py'
+    cfg.write_text(f"_base_ = ['{osp.join(REPO, CLS_CFG)}']\n"
+                   "custom_imports = dict(imports=['mmext', 'record_samples'])\n"
+                   "custom_hooks = _base_.custom_hooks + [dict(type='RecordSamplesHook')]\n")
     batch = 4
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1')
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', CLS_CFG, '2', '--work-dir', work,
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([REPO, str(tmp_path)]))
+    proc = subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work,
                            *cls_options(micrograph_root, epochs=1, batch=batch)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-3000:]
     assert 'world_size: 2' in log or 'Distributed training: True' in log
+    ranks = [json.load(open(osp.join(work, f'samples_rank{r}.json'))) for r in (0, 1)]
+    # the whole epoch's draw, as one process with the same seed makes it
+    labels = np.array(ranks[0]['labels'])
+
+    class Labels:
+        metainfo = {}
+
+        def __len__(self):
+            return len(labels)
+
+        def get_gt_labels(self):
+            return labels
+
+    whole = list(ClassBalancedSampler(Labels(), seed=ranks[0]['seed'], mode=ranks[0]['mode']))
+    total = 2 * -(-len(whole) // 2)
+    positions = [None] * total
+    positions[0::2], positions[1::2] = ranks[0]['indices'], ranks[1]['indices']
+    assert positions == (whole * 2)[:total]  # disjoint positions covering the draw
+    for r in ranks:  # and each rank trained on exactly its share, in order
+        assert r['seen'] == [r['paths'][i] for i in r['indices']]
     iters = max(s.get('iter', 0) for s in last_scalars(work))
-    assert iters == -(-n_train // (2 * batch))  # ceil: half the epoch per rank
+    assert iters == -(-len(whole) // (2 * batch))  # ceil: half the epoch per rank
     assert torch.load(osp.join(work, 'epoch_1.pth'), weights_only=True)['meta']['epoch'] == 1
 
 

@@ -1,1 +1,2 @@
 from .albu import LenientAlbu  # noqa: F401
+from .loading import CheckedLoadImageFromFile, find_image_problem  # noqa: F401

@@ -2,7 +2,7 @@
 
 The views' masks must already be in the original image frame (flips undone). Instances
 of all views are grouped greedily: the highest-scoring ungrouped instance seeds a group
-and takes, from each other view, its best-overlapping ungrouped instance of the same
+and takes, from each other view (never its own), its best-overlapping ungrouped instance of the same
 label with mask IoU >= ``iou_thr``. A group becomes one instance:
 
 * ``'fusion'``: pixels where the score-weighted share of member masks is >= ``vote_thr``;
@@ -59,7 +59,8 @@ def group_instances(masks: np.ndarray, scores: np.ndarray, labels: np.ndarray,
             continue
         free[seed] = False
         members = [seed]
-        cand = free & (labels == labels[seed]) & (ious[seed] >= iou_thr)
+        cand = (free & (views != views[seed]) & (labels == labels[seed])
+                & (ious[seed] >= iou_thr))
         for view in np.unique(views[cand]):
             in_view = np.flatnonzero(cand & (views == view))
             best = in_view[np.argmax(ious[seed, in_view])]

@@ -1,0 +1,29 @@
+"""Reading a CSV file as checked UTF-8 text: bad bytes or quoting are one line."""
+import csv
+import io
+
+from .errors import InputError
+
+
+def open_utf8_csv(path):
+    """The CSV's text (UTF-8, a BOM dropped) as a file for :mod:`csv`; a file that is
+    not UTF-8, or that the csv module cannot parse, raises :class:`InputError` naming
+    the line."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b'\n') + 1
+        raise InputError(f'{path} line {line}: not UTF-8 text (byte 0x{data[e.start]:02x}); '
+                         'save the CSV as UTF-8') from None
+    if '\0' in text:
+        line = text[:text.index('\0')].count('\n') + 1
+        raise InputError(f'{path} line {line}: NUL character (a binary file?)')
+    reader = csv.reader(io.StringIO(text, newline=''))
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as e:
+        raise InputError(f'{path} line {reader.line_num}: {e}') from None
+    return io.StringIO(text, newline='')
