@@ -192,3 +192,19 @@ def test_unknown_scope_and_non_checkpoint(run_tool, micrograph_root, tmp_path):
                     *cls_options(micrograph_root), check=False)
     assert proc.returncode == 2
     assert 'fake.pth is not a PyTorch checkpoint' in proc.stderr.strip().splitlines()[-1]
+
+
+def test_corrupt_image_in_a_shipped_config_is_one_line(run_tool, micrograph_root, tmp_path):
+    """The configs load images with CheckedLoadImageFromFile: a truncated micrograph met
+    during training (here the validation before it) ends with one line naming it."""
+    import shutil
+    root = tmp_path / 'data'
+    shutil.copytree(micrograph_root, root)
+    victim = root / 'images' / split_rows(micrograph_root, 'val')[0]['path']
+    data = victim.read_bytes()
+    victim.write_bytes(data[:len(data) // 2])
+    proc = run_tool('tools/train.py', CLS_CFG, '--data-root', str(root), '--work-dir',
+                    str(tmp_path / 'work'), *cls_options(root), check=False)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and str(victim) in last, last

@@ -14,7 +14,7 @@ data_preprocessor = dict(
     to_rgb=True)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),  # grayscale X-rays -> 3 channels
+    dict(type='CheckedLoadImageFromFile'),  # grayscale X-rays -> 3 channels
     dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.7, 1.0)),
     dict(type='Rotate', magnitude_range=(0, 10), magnitude_std='inf', prob=0.5,
          interpolation='bilinear', pad_val=0),
@@ -22,7 +22,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(img_size, img_size)),
     dict(type='PackInputs'),
 ]

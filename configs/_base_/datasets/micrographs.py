@@ -21,7 +21,10 @@ data_preprocessor = dict(
 
 # micrographs have no preferred orientation: flips in both directions and any rotation
 train_pipeline = [
-    dict(type='LoadImageFromFile'),  # color_type='color': palette/gray PNGs -> 3 channels
+    # mmcv's LoadImageFromFile that names a corrupt, truncated or empty image in one line
+    # (on_invalid='warn': skip it, count it, draw another sample); color_type='color':
+    # palette/gray PNGs -> 3 channels
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.5, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomFlip', prob=0.5, direction='vertical'),
@@ -31,7 +34,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='ResizeEdge', scale=img_size, edge='short'),
     dict(type='CenterCrop', crop_size=img_size),
     dict(type='PackInputs'),

@@ -11,7 +11,9 @@ particle_data_root = 'data/particles/'
 particle_scale = (1280, 1024)  # (w, h): the photos' own size, keep_ratio
 
 particle_train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    # mmcv's LoadImageFromFile that names a corrupt, truncated or empty image in one line
+    # (on_invalid='warn': skip it, count it, draw another sample)
+    dict(type='CheckedLoadImageFromFile', backend_args=None),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='Resize', scale=particle_scale, keep_ratio=True),
     # particles float in any orientation: flip both ways
@@ -20,7 +22,7 @@ particle_train_pipeline = [
     dict(type='PackDetInputs')
 ]
 particle_test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='CheckedLoadImageFromFile', backend_args=None),
     dict(type='Resize', scale=particle_scale, keep_ratio=True),
     # ground truth at the original scale (an images-only json gives empty instances)
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
@@ -85,7 +87,7 @@ tta_model = dict(
     tta_cfg=dict(method='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
                  keep_isolated=True, max_per_img=1000))  # dense scenes: see default_runtime_det.py
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='CheckedLoadImageFromFile', backend_args=None),
     dict(type='TestTimeAug',
          transforms=[
              [dict(type='Resize', scale=particle_scale, keep_ratio=True)],
