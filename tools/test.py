@@ -29,6 +29,8 @@ def parse_args(argv=None):
     parser.add_argument('--wait-time', type=float, default=2, help='interval of --show (s)')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation from the config\'s tta_model / tta_pipeline')
+    parser.add_argument('--um-per-px', type=float,
+                        help='particle report: microns per pixel (sizes in µm)')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load the checkpoint with full pickle (weights_only=False): '
                         'only for files you trust')
@@ -87,6 +89,8 @@ def build_test_config(args):
         enable_visualization(cfg, args)
     if args.tta:
         apply_tta(cfg, args.config)
+    if args.um_per_px:
+        cfg.um_per_px = args.um_per_px
     return cfg
 
 

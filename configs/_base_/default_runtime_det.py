@@ -19,3 +19,7 @@ particle_rcnn_test_cfg = dict(
 particle_default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_best='iou_f1', rule='greater'))
+
+# tools/test.py: per-image IoU-F1, overlays, particle shapes, size distribution, score
+# sweep and index.html in <work_dir>/report (um_per_px = ... for sizes in µm)
+custom_hooks = [dict(type='ParticleReportHook')]

@@ -92,5 +92,6 @@ default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
+custom_hooks = [dict(type='ParticleReportHook')]  # tools/test.py: <work_dir>/report
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

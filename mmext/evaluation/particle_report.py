@@ -193,7 +193,7 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
     for key, label in (('gt', 'ground truth'), ('pred', 'prediction')):
         if label in stats:
             for q in ('mean', 'd10', 'd50', 'd90'):
-                summary[f'{key}_ecd_{q}_{unit}'] = stats[label][q]
+                summary[f'{key}_ecd_{q}_{"um" if um_per_px else "px"}'] = stats[label][q]
     summary = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                for k, v in summary.items()}
     with atomic_write(path('summary.json')) as f:

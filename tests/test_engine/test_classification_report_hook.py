@@ -79,6 +79,15 @@ class TestClassificationReportHook(RunnerTestCase):
                      'results.csv', 'predictions_grid.png'):
             self.assertTrue(osp.isfile(osp.join(report, name)), name)
         self.assertEqual(glob.glob(osp.join(report, '*.tmp*')), [])
+        # index.html: metrics, and each misclassified image beside its Grad-CAM overlay
+        with open(osp.join(report, 'index.html')) as f:
+            html = f.read()
+        self.assertIn('accuracy/top1', html)
+        wrong = len(glob.glob(osp.join(report, 'worst', '*.png')))
+        self.assertEqual(len(glob.glob(osp.join(report, 'gradcam', '*.png'))), wrong)
+        for cam in glob.glob(osp.join(report, 'gradcam', '*.png')):
+            self.assertIn(f'src="gradcam/{osp.basename(cam)}"', html)
+            self.assertEqual(cv2.imread(cam).shape, (32, 32, 3))
 
         with open(osp.join(report, 'summary.json')) as f:
             summary = json.load(f)

@@ -82,8 +82,8 @@ def test_report_files_and_numbers(hand_case, tmp_path):
     assert s['size_ks_stat'] == pytest.approx(0.25)
     assert s['size_unit'] == 'µm'
     gt_ecd_um = 0.5 * ecd(np.array([16, 25, 100, 100]))
-    assert s['gt_ecd_d50_µm'] == pytest.approx(np.median(gt_ecd_um))
-    assert s['pred_ecd_d90_µm'] == pytest.approx(
+    assert s['gt_ecd_d50_um'] == pytest.approx(np.median(gt_ecd_um))
+    assert s['pred_ecd_d90_um'] == pytest.approx(
         np.percentile(0.5 * ecd(np.array([25, 50, 80, 100])), 90))
 
     rows = read_csv(osp.join(out_dir, 'per_image.csv'))

@@ -87,6 +87,18 @@ def test_instance_segmentation_train_then_test(run_tool, particle_root, tmp_path
     assert 'coco/segm_mAP_50' in proc.stdout + proc.stderr
     assert len(pickle.load(open(out, 'rb'))) == 2
     assert len(glob.glob(osp.join(work, '*', 'vis', '*.png'))) == 2
+    # the particle report: one row per test image, overlays, shapes, index.html
+    report = osp.join(work, 'report')
+    with open(osp.join(report, 'per_image.csv')) as f:
+        assert len(f.read().strip().splitlines()) == 1 + 2
+    assert len(glob.glob(osp.join(report, 'overlays', '*.png'))) == 2
+    for name in ('particles.csv', 'size_distribution.png', 'summary.json', 'index.html'):
+        assert osp.isfile(osp.join(report, name)), name
+    # --tta: the TTA pipeline loads no annotations; the ground truth comes from ann_file
+    run_tool('tools/test.py', DET_CFG, ckpt, '--work-dir', work, '--tta', '--um-per-px', '0.5',
+             *det_options(particle_root))
+    summary = json.load(open(osp.join(report, 'summary.json')))
+    assert summary['um_per_px'] == 0.5 and summary['gt_instances'] > 0
 
 
 def test_two_process_cpu_training(micrograph_root, tmp_path):

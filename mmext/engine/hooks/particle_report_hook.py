@@ -33,6 +33,29 @@ def _gt_rles(sample):
     return rles_from_instance_masks(gt.masks)
 
 
+def _evaluator_ann_file(cfg):
+    """The first ``ann_file`` among the test evaluator's metrics, or None."""
+    evaluator = cfg.get('test_evaluator') or []
+    metrics = evaluator if isinstance(evaluator, (list, tuple)) else \
+        evaluator.get('metrics', [evaluator]) if isinstance(evaluator, dict) else []
+    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+    return next((m['ann_file'] for m in metrics if isinstance(m, dict) and m.get('ann_file')),
+                None)
+
+
+def fill_missing_gt(results, ann_file):
+    """Ground truth from ``ann_file`` for results whose data sample had none (e.g. a TTA
+    pipeline that loads no annotations); images the json does not annotate stay None."""
+    from mmext.evaluation.coco_io import gt_rles_by_image, load_coco_gt
+    coco = load_coco_gt(ann_file)
+    if not coco.dataset.get('annotations'):
+        return
+    rles = gt_rles_by_image(coco)
+    for r in results:
+        if r['gt_rles'] is None and r['image_id'] in rles:
+            r['gt_rles'] = rles[r['image_id']]
+
+
 def _model_score_thr(cfg):
     """The model's test score threshold (two-stage ``rcnn`` or single-stage), or None."""
     test_cfg = (cfg.get('model') or {}).get('test_cfg') or {}
@@ -51,16 +74,19 @@ class ParticleReportHook(Hook):
         max_overlays (int): Overlays drawn, lowest IoU-F1 images first.
         overlay_max_side (int): Longest side of each overlay panel in pixels.
         html (bool): Also write ``index.html``.
+        ann_file (str, optional): COCO json with the ground truth for images whose data
+            sample carries none (TTA pipelines); default the test evaluator's ``ann_file``.
     """
     priority = 'LOW'
 
     def __init__(self, out_dir=None, um_per_px=None, max_overlays=200, overlay_max_side=640,
-                 html=True):
+                 html=True, ann_file=None):
         self.out_dir = out_dir
         self.um_per_px = um_per_px
         self.max_overlays = max_overlays
         self.overlay_max_side = overlay_max_side
         self.html = html
+        self.ann_file = ann_file
         self._results = []
 
     def before_test_epoch(self, runner):
@@ -86,6 +112,9 @@ class ParticleReportHook(Hook):
             runner.logger.warning('ParticleReportHook: no test predictions collected')
             return
         from mmext.evaluation.particle_report import write_particle_report
+        ann_file = self.ann_file or _evaluator_ann_file(runner.cfg)
+        if ann_file and any(r['gt_rles'] is None for r in results) and osp.isfile(ann_file):
+            fill_missing_gt(results, ann_file)
         out_dir = self.out_dir or osp.join(runner.work_dir, 'report')
         um_per_px = self.um_per_px or runner.cfg.get('um_per_px')
         score_thr = _model_score_thr(runner.cfg)
