@@ -89,8 +89,9 @@ def draw_particle_overlay(image, gt_rles, pred_rles, match, path, max_side=640):
         cv2.drawContours(right, cts, -1, color, thick + (match is not None and
                                                           match['pred_iou'][i] == 0),
                          cv2.LINE_8)
-    panels = [_panel(right, 'prediction: IoU red 0.5 - green 1; magenta missed; '
-                     'blue false; orange duplicate')]
+    panels = [_panel(right, f'predictions ({len(pred_rles)})' if match is None else
+                     'prediction: IoU red 0.5 - green 1; magenta missed; blue false; '
+                     'orange duplicate')]
     if gt_rles is not None:
         panels.insert(0, _panel(left, f'ground truth ({len(gt_rles)})'))
     canvas = np.hstack([np.pad(p, ((0, 0), (0, 6), (0, 0)), constant_values=255)
