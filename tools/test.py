@@ -7,10 +7,9 @@ import argparse
 import os
 
 from mmengine.config import DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 from mmext.engine.checkpoint import trust_checkpoint
+from mmext.engine.console import Console, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import (apply_tta, drop_pretrained_init, get_scope, load_config,
@@ -38,6 +37,8 @@ def parse_args(argv=None):
                         help='override config settings, key=value')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
+    parser.add_argument('--verbose', action='store_true',
+                        help='show mmengine\'s full logs on the console (always in the log file)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -101,10 +102,12 @@ def main(argv=None):
         scope = get_scope(cfg)
         register_scope(scope)
         setup_cpu_distributed(cfg, args.launcher)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-        if args.out:
-            runner.test_evaluator.metrics.append(dump_metric(scope, args.out))
-        runner.test()
+        with Console(args.verbose) as console:
+            runner = console.build(cfg)
+            if args.out:
+                runner.test_evaluator.metrics.append(dump_metric(scope, args.out))
+            metrics = runner.test()
+        console.summary('test', list(metrics.items()) + run_outputs(runner))
 
 
 if __name__ == '__main__':

@@ -108,6 +108,7 @@ def test_two_process_cpu_training(micrograph_root, tmp_path):
     batch = 4
     env = dict(os.environ, PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1')
     proc = subprocess.run(['bash', 'tools/dist_train.sh', CLS_CFG, '2', '--work-dir', work,
+                           '--verbose',
                            *cls_options(micrograph_root, epochs=1, batch=batch)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     log = proc.stdout + proc.stderr

@@ -4,3 +4,4 @@ from .class_counts_hook import ClassCountsHook  # noqa: F401
 from .eval_before_train_hook import EvalBeforeTrainHook  # noqa: F401
 from .resumable_early_stopping_hook import ResumableEarlyStoppingHook  # noqa: F401
 from .particle_report_hook import ParticleReportHook  # noqa: F401
+from .progress_bar_hook import ProgressBarHook  # noqa: F401
