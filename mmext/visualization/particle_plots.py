@@ -50,13 +50,40 @@ def _panel(image, title):
     return np.vstack([bar, image])
 
 
+LEGEND = (('IoU 0.5', iou_color(0.5)), ('0.75', iou_color(0.75)), ('1', iou_color(1.0)),
+          ('missed', MISS_COLOR), ('false', FALSE_COLOR), ('duplicate', DUPLICATE_COLOR))
+
+
+def _legend(width):
+    """White strip(s) with a colour swatch and a word per entry of :data:`LEGEND`,
+    wrapped to ``width``."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.4
+    rows, row, x = [], [], 4
+    for word, color in LEGEND:
+        w = 14 + cv2.getTextSize(word, font, scale, 1)[0][0] + 10
+        if row and x + w > width:
+            rows.append(row)
+            row, x = [], 4
+        row.append((x, word, color))
+        x += w
+    rows.append(row)
+    strip = np.full((18 * len(rows) + 4, width, 3), 255, np.uint8)
+    for r, entries in enumerate(rows):
+        y = 4 + 18 * r
+        for x, word, color in entries:
+            cv2.rectangle(strip, (x, y + 2), (x + 10, y + 12), color, -1)
+            cv2.putText(strip, word, (x + 14, y + 12), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    return strip
+
+
 def draw_particle_overlay(image, gt_rles, pred_rles, match, path, max_side=640):
     """Side-by-side PNG: ground-truth outlines | predictions coloured by matched IoU.
 
     On the prediction panel, missed ground truths are filled magenta, predictions that
     overlap no particle are outlined blue and duplicates orange. ``match`` is the dict of
     :func:`mmext.evaluation.functional.particle_matching.match_image` (or None without
-    ground truth). ``image`` is a path or a BGR array. Returns ``path``.
+    ground truth; with it a colour legend strip goes underneath). ``image`` is a path
+    or a BGR array. Returns ``path``.
     """
     img = mmcv.imread(image, flag='color') if isinstance(image, str) else image
     h, w = img.shape[:2]
@@ -89,13 +116,13 @@ def draw_particle_overlay(image, gt_rles, pred_rles, match, path, max_side=640):
         cv2.drawContours(right, cts, -1, color, thick + (match is not None and
                                                           match['pred_iou'][i] == 0),
                          cv2.LINE_8)
-    panels = [_panel(right, f'predictions ({len(pred_rles)})' if match is None else
-                     'prediction: IoU red 0.5 - green 1; magenta missed; blue false; '
-                     'orange duplicate')]
+    panels = [_panel(right, f'predictions ({len(pred_rles)})')]
     if gt_rles is not None:
         panels.insert(0, _panel(left, f'ground truth ({len(gt_rles)})'))
     canvas = np.hstack([np.pad(p, ((0, 0), (0, 6), (0, 0)), constant_values=255)
                         for p in panels])
+    if match is not None:
+        canvas = np.vstack([canvas, _legend(canvas.shape[1])])
     atomic_save(lambda tmp: mmcv.imwrite(canvas, tmp), path)
     return path
 

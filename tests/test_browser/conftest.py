@@ -44,7 +44,9 @@ def screenshot(tmp_path):
         if SCREENSHOT_DIR:
             folder = osp.join(REPO, SCREENSHOT_DIR)
             os.makedirs(folder, exist_ok=True)
-            shutil.copyfile(path, osp.join(folder, name))
+            from PIL import Image  # docs copy: 256 colours keep it small
+            Image.open(path).convert('RGB').quantize(256).save(osp.join(folder, name),
+                                                               optimize=True)
         return path
     return shoot
 

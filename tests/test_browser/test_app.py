@@ -96,3 +96,35 @@ def test_classification_app(page, served, tmp_path, screenshot):
     assert sum(c in labels for c in classes) >= 3  # top-3 shown
     screenshot(page, 'app_classification.png')
     assert page.errors == []
+
+
+def test_particle_app_threshold_and_bad_file(tmp_path):
+    """The slider re-filters the cached predictions: fewer particles at a higher score
+    threshold, table, CSV and count agree; a text file is refused by name."""
+    from mmext.apis.app import ParticleApp
+    from mmext.demo.particles import render_particle_image
+    from mmext.utils import InputError
+    from mmext.utils.config import load_config, register_scope
+    img, _ = render_particle_image(np.random.default_rng(1), size=(128, 160), num_range=(10, 15))
+    image = str(tmp_path / 'p.png')
+    cv2.imwrite(image, img)
+    register_scope('mmdet')
+    app = ParticleApp(load_config(DET_CFG),
+                      random_checkpoint(DET_CFG, str(tmp_path / 'm.pth'), ('Normal', )),
+                      um_per_px=0.5)
+    result = app.infer(image)
+    assert len(result['rles']) > 0
+    counts = []
+    for thr in (0.0, float(np.median(result['scores'])), 1.01):
+        status, overlay, count, table, csv_path, plot = app.render(result, thr)
+        assert int(count) == int((result['scores'] >= thr).sum()) == len(table['data'])
+        with open(csv_path) as f:
+            assert len(f.read().strip().splitlines()) == 1 + int(count)
+        assert 'equivalent_diameter_um' in table['headers']
+        assert overlay.shape[1] == 160 + 6 and osp.getsize(plot) > 0
+        counts.append(int(count))
+    assert counts[0] > counts[1] > counts[2] == 0
+    bad = tmp_path / 'x.png'
+    bad.write_text('text')
+    with pytest.raises(InputError, match='x.png is not an image'):
+        app.infer(str(bad))
