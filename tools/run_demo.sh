@@ -22,6 +22,6 @@ echo
 echo "demo finished in $(( $(date +%s) - start )) s; outputs:"
 for cfg in "$CLS" "$DET"; do
   name=$(basename "$cfg" .py)
-  echo "  work_dirs/demo/$name/  checkpoints, logs (vis_data/scalars.json), test metrics"
+  echo "  work_dirs/demo/$name/  checkpoints, logs, report/ (open report/index.html)"
 done
 echo "  data/demo/              the generated micrograph and particle datasets"

@@ -55,6 +55,12 @@ def test_classification_train_then_test(run_tool, micrograph_root, tmp_path):
     proc = run_tool('tools/test.py', CLS_CFG, ckpt, '--work-dir', work, '--out', out,
                     *cls_options(micrograph_root))
     assert 'accuracy/top1' in proc.stdout + proc.stderr
+    # calm console: progress bar and summary table; env, config dump and records in the log
+    assert 'test: 100%' in proc.stderr and 'report/index.html' in proc.stdout
+    assert 'System environment' not in proc.stdout and 'Config:' not in proc.stdout
+    log = max(glob.glob(osp.join(work, '*', '*.log')), key=os.path.getmtime)
+    text = open(log).read()
+    assert 'System environment' in text and 'Config:' in text and 'accuracy/top1' in text
     preds = pickle.load(open(out, 'rb'))
     assert len(preds) == len(os.listdir(osp.join(micrograph_root, 'test')))
     # --resume continues from epoch 2 to epoch 3

@@ -12,7 +12,8 @@ class ProgressBarHook(Hook):
     priority = 'VERY_LOW'
 
     def __init__(self):
-        self._bar = None
+        self._bar = None  # the validation or test bar
+        self._train_bar = None
 
     def _open(self, total, desc, initial=0):
         if not is_main_process():
@@ -34,12 +35,11 @@ class ProgressBarHook(Hook):
             self._bar = None
 
     def before_train(self, runner):
-        self._train_bar = None
         self._open(runner.max_iters, 'train', initial=runner.iter)
         self._train_bar, self._bar = self._bar, None
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        if getattr(self, '_train_bar', None) is not None:
+        if self._train_bar is not None:
             self._train_bar.update(1)
             loss = (outputs or {}).get('loss')
             if loss is not None:
@@ -47,7 +47,7 @@ class ProgressBarHook(Hook):
                 self._train_bar.set_postfix(loss=f'{loss:.4f}', refresh=False)
 
     def after_train(self, runner):
-        if getattr(self, '_train_bar', None) is not None:
+        if self._train_bar is not None:
             self._train_bar.close()
             self._train_bar = None
 
