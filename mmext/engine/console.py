@@ -2,10 +2,11 @@
 terminal, mmengine's full logs (environment, config dump, hook tables, per-interval
 records, stray prints) in the work_dir log file only.
 
-``build_runner(cfg, verbose=False)`` builds the config's runner class with its console
-log handler raised to WARNING (warnings and errors still show), stdout prints routed to
-the log file, and a :class:`~mmext.engine.hooks.ProgressBarHook` added; ``verbose=True``
-builds the plain runner, as mmengine would.
+``with Console(verbose) as console: runner = console.build(cfg)`` builds the config's
+runner class with its console log handler raised to WARNING (warnings and errors still
+show), stdout prints routed to the log file, upstream deprecation notices kept off the
+console, and a :class:`~mmext.engine.hooks.ProgressBarHook` added; ``console.summary``
+prints the table. ``verbose=True`` builds the plain runner, as mmengine would.
 """
 import contextlib
 import io
@@ -45,6 +46,13 @@ class _LogFileStream(io.TextIOBase):
         self.pending = []
 
 
+class _NoDeprecations(logging.Filter):
+    """Keep upstream deprecation notices (e.g. mmengine's FileClient) off the console."""
+
+    def filter(self, record):
+        return 'deprecated' not in record.getMessage()
+
+
 def _calm_class(runner_cls, terminal, sink):
     class CalmRunner(runner_cls):
         def build_logger(self, *args, **kwargs):
@@ -55,6 +63,7 @@ def _calm_class(runner_cls, terminal, sink):
                 elif isinstance(handler, logging.StreamHandler):
                     handler.setStream(terminal)
                     handler.setLevel(max(handler.level, logging.WARNING))
+                    handler.addFilter(_NoDeprecations())
             sink.flush()
             return logger
     CalmRunner.__name__ = CalmRunner.__qualname__ = f'Calm{runner_cls.__name__}'

@@ -58,11 +58,12 @@ def test_particle_report_page(page, tmp_path, screenshot, rendered_images):
     first = page.locator('.worst img').first.get_attribute('src')
     rows = page.eval_on_selector_all('#per-image tbody tr', 'rs => rs.length')
     assert rows == 4
-    values = [float(v) for v in sorted_column(page, 'iou_f1')]
+    values = [float(v) for v in sorted_column(page, 'iou_f1')]  # ascending
     assert values == sorted(values)
-    assert first.endswith(f"{page.locator('#per-image tbody tr').first.locator('td').nth(1).inner_text()}")
-    assert sorted_column(page, 'iou_f1') == [f'{v:.4g}' if v % 1 else str(v)
-                                             for v in sorted(values, reverse=True)]
+    lowest = page.locator('#per-image tbody tr').first.locator('td').nth(1).inner_text()
+    assert first == f'overlays/{lowest}'
+    values = [float(v) for v in sorted_column(page, 'iou_f1')]  # clicked again: descending
+    assert values == sorted(values, reverse=True)
     assert page.locator('a[href="particles.csv"]').count() == 1
     screenshot(page, 'particle_report.png')
 
