@@ -107,7 +107,7 @@ def main(argv=None):
             if args.out:
                 runner.test_evaluator.metrics.append(dump_metric(scope, args.out))
             metrics = runner.test()
-        console.summary('test', list(metrics.items()) + run_outputs(runner))
+        console.summary('test', list(metrics.items()), run_outputs(runner))
 
 
 if __name__ == '__main__':

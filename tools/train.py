@@ -75,8 +75,8 @@ def main(argv=None):
         with Console(args.verbose) as console:
             runner = console.build(cfg)
             runner.train()
-        console.summary('training finished', last_val_metrics(runner) + [
-            ('checkpoints', runner.work_dir)] + run_outputs(runner, report=False))
+        console.summary('training finished', last_val_metrics(runner),
+                        [('checkpoints', runner.work_dir)] + run_outputs(runner, report=False))
 
 
 if __name__ == '__main__':

@@ -100,18 +100,20 @@ class Console:
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [dict(type='ProgressBarHook')]
         return _calm_class(runner_cls, self.terminal, self.sink).from_cfg(cfg)
 
-    def summary(self, title, rows):
-        """A two-column table (name, value) on the terminal."""
+    def summary(self, title, metrics, outputs=()):
+        """A (metric, value) table on the terminal, then ``name: path`` lines (whole, so
+        they can be copied)."""
         from rich.console import Console as RichConsole
         from rich.table import Table
-        table = Table(title=title, title_justify='left', show_header=True)
-        table.add_column('metric / output')
-        table.add_column('value', overflow='fold')
-        for name, value in rows:
-            if isinstance(value, float):
-                value = f'{value:.4f}'
-            table.add_row(str(name), str(value))
-        RichConsole(file=self.terminal, width=110).print(table)
+        console = RichConsole(file=self.terminal, width=100)
+        table = Table(title=title, title_justify='left')
+        table.add_column('metric')
+        table.add_column('value', justify='right')
+        for name, value in metrics:
+            table.add_row(str(name), f'{value:.4f}' if isinstance(value, float) else str(value))
+        console.print(table)
+        for name, path in outputs:
+            console.print(f'{name}: {path}', soft_wrap=True, highlight=False)
 
 
 def run_outputs(runner, report=True):
