@@ -36,8 +36,12 @@ setup(
         'scikit-learn',
         'scipy',
         'grad-cam>=1.5',
+        'jinja2>=3',
+        'tqdm',
     ],
-    extras_require={'tests': ['hypothesis', 'pytest', 'scikit-image']},
+    extras_require={'tests': ['hypothesis', 'pytest', 'scikit-image', 'playwright'],
+                    'app': ['gradio==6.31.0', 'pillow<13']},
+    package_data={'mmext': ['visualization/templates/*.j2']},
     license='Apache License 2.0',
     zip_safe=False,
 )

@@ -84,6 +84,7 @@ install_mmcv() {
 }
 
 main() {
+  bash tools/install_browser.sh  # chromium for the browser tests (apt-get when missing)
   local stamp="$VENV/.mmext-stack"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(stack_hash)" ] && mmcv_ok; then
     log "environment $VENV is up to date"

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${VENV:-.venv}/bin/python
+# calm console: the tools show progress bars and a summary; full logs are in work_dirs/
+export PYTHONWARNINGS=${PYTHONWARNINGS:-'ignore:pkg_resources is deprecated:UserWarning'}
 CLS=configs/demo/resnet18_1xb32-20e_demo-micrographs.py
 DET=configs/demo/mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py
 start=$(date +%s)
@@ -22,6 +24,6 @@ echo
 echo "demo finished in $(( $(date +%s) - start )) s; outputs:"
 for cfg in "$CLS" "$DET"; do
   name=$(basename "$cfg" .py)
-  echo "  work_dirs/demo/$name/  checkpoints, logs (vis_data/scalars.json), test metrics"
+  echo "  work_dirs/demo/$name/  checkpoints, logs, report/ (open report/index.html)"
 done
 echo "  data/demo/              the generated micrograph and particle datasets"

@@ -7,10 +7,9 @@ import argparse
 import os
 
 from mmengine.config import DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 from mmext.engine.checkpoint import trust_checkpoint
+from mmext.engine.console import Console, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import (apply_tta, drop_pretrained_init, get_scope, load_config,
@@ -29,6 +28,8 @@ def parse_args(argv=None):
     parser.add_argument('--wait-time', type=float, default=2, help='interval of --show (s)')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation from the config\'s tta_model / tta_pipeline')
+    parser.add_argument('--um-per-px', type=float,
+                        help='particle report: microns per pixel (sizes in µm)')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load the checkpoint with full pickle (weights_only=False): '
                         'only for files you trust')
@@ -38,6 +39,8 @@ def parse_args(argv=None):
                         help='override config settings, key=value')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
+    parser.add_argument('--verbose', action='store_true',
+                        help='show mmengine\'s full logs on the console (always in the log file)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -89,6 +92,8 @@ def build_test_config(args):
         enable_visualization(cfg, args)
     if args.tta:
         apply_tta(cfg, args.config)
+    if args.um_per_px:
+        cfg.um_per_px = args.um_per_px
     return cfg
 
 
@@ -99,10 +104,12 @@ def main(argv=None):
         scope = get_scope(cfg)
         register_scope(scope)
         setup_cpu_distributed(cfg, args.launcher)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-        if args.out:
-            runner.test_evaluator.metrics.append(dump_metric(scope, args.out))
-        runner.test()
+        with Console(args.verbose) as console:
+            runner = console.build(cfg)
+            if args.out:
+                runner.test_evaluator.metrics.append(dump_metric(scope, args.out))
+            metrics = runner.test()
+        console.summary('test', list(metrics.items()), run_outputs(runner))
 
 
 if __name__ == '__main__':

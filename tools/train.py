@@ -8,10 +8,9 @@ import os
 
 from mmengine.config import DictAction
 from mmengine.logging import print_log
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 from mmext.engine.checkpoint import trust_checkpoint
+from mmext.engine.console import Console, last_val_metrics, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.engine.resume import find_resumable_checkpoint
 from mmext.utils import exit_on_input_error
@@ -39,6 +38,8 @@ def parse_args(argv=None):
                         help='override config settings, key=value (e.g. train_dataloader.batch_size=8)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
+    parser.add_argument('--verbose', action='store_true',
+                        help='show mmengine\'s full logs on the console (always in the log file)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -73,8 +74,11 @@ def main(argv=None):
         cfg = build_train_config(args)
         register_scope(get_scope(cfg))
         setup_cpu_distributed(cfg, args.launcher)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-        runner.train()
+        with Console(args.verbose) as console:
+            runner = console.build(cfg)
+            runner.train()
+        console.summary('training finished', last_val_metrics(runner),
+                        [('checkpoints', runner.work_dir)] + run_outputs(runner, report=False))
 
 
 if __name__ == '__main__':

@@ -3,8 +3,6 @@
 # datasets/particles_instance.py). mmdet's own runtime, 1x schedule, default_scope='mmdet'
 # and auto_scale_lr=dict(enable=False, base_batch_size=16) come with the model config.
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
-# stops before the run when a head's num_classes differs from the data's classes
-custom_hooks = [dict(type='NumClassesCheckHook')]
 
 # Test thresholds for the IoU-weighted F1: scores are not ranked, a prediction over no
 # particle costs nothing, but every extra prediction on an already-found particle is a
@@ -28,3 +26,11 @@ particle_default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_best='iou_f1', rule='greater'),
     invalid_loss=dict(type='FiniteLossHook'))
+
+custom_hooks = [
+    # stops before the run when a head's num_classes differs from the data's classes
+    dict(type='NumClassesCheckHook'),
+    # tools/test.py: per-image IoU-F1, overlays, particle shapes, size distribution, score
+    # sweep and index.html in <work_dir>/report (um_per_px = ... for sizes in µm)
+    dict(type='ParticleReportHook'),
+]

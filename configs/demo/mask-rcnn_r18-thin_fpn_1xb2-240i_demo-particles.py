@@ -8,8 +8,6 @@ _base_ = [
 
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 default_scope = 'mmdet'
-custom_hooks = [dict(type='NumClassesCheckHook')]
-
 # the particle configs' data root variable (see configs/_base_/datasets/particles_instance.py)
 particle_data_root = 'data/demo/particles/'
 channels = (32, 64, 128, 256)
@@ -96,5 +94,9 @@ default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
+custom_hooks = [
+    dict(type='NumClassesCheckHook'),  # model and data agree on the class count
+    dict(type='ParticleReportHook'),  # tools/test.py: <work_dir>/report
+]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

@@ -23,19 +23,39 @@ def _name(classes, key):
     return classes[key] if isinstance(key, (int, np.integer)) else str(key)
 
 
-def plot_confusion(counts, normalized, classes, path):
-    """Counts and row-normalised confusion matrices side by side."""
+def _short(name, limit=28):
+    name = str(name)
+    return name if len(name) <= limit else name[:limit - 1] + '…'
+
+
+def confusion_figure(counts, normalized, classes):
+    """Figure of the counts and row-normalised confusion matrices side by side.
+
+    Class names longer than 28 characters are shortened, column labels stand vertical
+    (one per cell, so neighbours cannot touch), the right panel shares the left one's
+    row labels (none run into the left matrix) and the constrained layout sizes the
+    margins to the labels.
+    """
     n = len(classes)
-    size = max(5.0, 0.6 * n + 2.5)
-    fig = Figure(figsize=(2 * size, size))
-    for ax, matrix, title, fmt in zip(fig.subplots(1, 2), (counts, normalized),
-                                      ('Counts', 'Normalised by true class'),
-                                      ('d', '.2f')):
-        ConfusionMatrixDisplay(matrix, display_labels=list(classes)).plot(
-            ax=ax, values_format=fmt, colorbar=False, xticks_rotation=45,
+    labels = [_short(c) for c in classes]
+    size = max(3.5, 0.5 * n + 1.5)  # one matrix, inches
+    margin = 0.4 + 0.085 * max(len(label) for label in labels)
+    fig = Figure(figsize=(2 * size + margin + 0.6, size + margin), layout='constrained')
+    axes = fig.subplots(1, 2)
+    for ax, matrix, title, fmt in zip(axes, (counts, normalized),
+                                      ('Counts', 'Normalised by true class'), ('d', '.2f')):
+        ConfusionMatrixDisplay(matrix, display_labels=labels).plot(
+            ax=ax, values_format=fmt, colorbar=False, xticks_rotation='vertical',
             include_values=n <= 30, cmap='Blues')
         ax.set_title(title)
-    return _save(fig, path)
+    axes[1].set_ylabel('')
+    axes[1].tick_params(labelleft=False)
+    return fig
+
+
+def plot_confusion(counts, normalized, classes, path):
+    """Counts and row-normalised confusion matrices side by side (:func:`confusion_figure`)."""
+    return _save(confusion_figure(counts, normalized, classes), path)
 
 
 def plot_roc(roc, classes, path):
@@ -80,8 +100,10 @@ def plot_tsne(embedding, labels, classes, path, title='t-SNE of penultimate feat
     return _save(fig, path)
 
 
-def plot_training_curves(train, val, path):
-    """Training loss per iteration and accuracy per epoch.
+def plot_training_curves(train, val, path, is_metric=lambda key: 'acc' in key.lower(),
+                         metric_label='accuracy (%)'):
+    """Training loss per iteration and accuracy (or the keys ``is_metric`` picks) per
+    epoch (or validation step).
 
     ``train`` and ``val`` are lists of mmengine scalar records (dicts with ``step``).
     """
@@ -96,13 +118,14 @@ def plot_training_curves(train, val, path):
         ax_loss.legend(fontsize='small')
     acc_series = []
     for split, records in (('train', train), ('val', val)):
-        for key in sorted({k for r in records for k in r if 'acc' in k.lower()}):
+        for key in sorted({k for r in records for k in r if is_metric(k)}):
             pts = [(r.get('epoch', r['step']) if split == 'train' else r['step'], r[key])
                    for r in records if key in r]
             acc_series.append((f'{split} {key}', pts))
     for label, pts in acc_series:
         ax_acc.plot(*zip(*pts), marker='o', markersize=3, label=label)
-    ax_acc.set(xlabel='epoch', ylabel='accuracy (%)', title='Accuracy')
+    ax_acc.set(xlabel='epoch', ylabel=metric_label,
+               title=metric_label.split(' (')[0].capitalize())
     if acc_series:
         ax_acc.legend(fontsize='small')
     return _save(fig, path)

@@ -69,7 +69,8 @@ class TestClassificationReportHook(RunnerTestCase):
 
         test_cfg = cfg.copy()
         test_cfg.load_from = osp.join(cfg.work_dir, 'epoch_2.pth')
-        metrics = self.build_runner(test_cfg).test()
+        runner = self.build_runner(test_cfg)
+        metrics = runner.test()
 
         report = osp.join(cfg.work_dir, 'report')
         for name in ('summary.json', 'classification_report.csv', 'confusion_matrix.csv',
@@ -79,6 +80,15 @@ class TestClassificationReportHook(RunnerTestCase):
                      'results.csv', 'predictions_grid.png'):
             self.assertTrue(osp.isfile(osp.join(report, name)), name)
         self.assertEqual(glob.glob(osp.join(report, '*.tmp*')), [])
+        # index.html: metrics, and each misclassified image beside its Grad-CAM overlay
+        with open(osp.join(report, 'index.html')) as f:
+            html = f.read()
+        self.assertIn('accuracy/top1', html)
+        wrong = len(glob.glob(osp.join(report, 'worst', '*.png')))
+        self.assertEqual(len(glob.glob(osp.join(report, 'gradcam', '*.png'))), wrong)
+        for cam in glob.glob(osp.join(report, 'gradcam', '*.png')):
+            self.assertIn(f'src="gradcam/{osp.basename(cam)}"', html)
+            self.assertEqual(cv2.imread(cam).shape, (32, 32, 3))
 
         with open(osp.join(report, 'summary.json')) as f:
             summary = json.load(f)
@@ -95,6 +105,17 @@ class TestClassificationReportHook(RunnerTestCase):
             self.assertEqual(r['top1_class'], r['pred_class'])
             self.assertGreaterEqual(float(r['top1_score']), float(r['top2_score']))
             self.assertEqual(r['correct'], str(int(r['pred_class'] == r['gt_class'])))
+        # index.html shows every mistake (up to max_cams) with its Grad-CAM
+        self.assertEqual(wrong, min(12, sum(r['correct'] == '0' for r in rows)))
+        # a mistake gets a Grad-CAM overlay of the predicted class, image-sized
+        from mmext.engine.hooks.classification_report_hook import misclassified_cams
+        cam_dir = osp.join(self.temp_dir.name, 'cams')
+        img = rows[0]['img_path']
+        cams = misclassified_cams(runner, cam_dir, [
+            dict(img_path=img, gt=0, scores=np.array([0.1, 0.2, 0.7])),
+            dict(img_path=img, gt=2, scores=np.array([0.1, 0.2, 0.7]))], 5)
+        self.assertEqual(list(cams), [img])
+        self.assertEqual(cv2.imread(osp.join(cam_dir, cams[img])).shape, (32, 32, 3))
         acc = np.mean([int(r['correct']) for r in rows])
         self.assertAlmostEqual(acc, summary['accuracy'], places=6)
         counts = np.loadtxt(osp.join(report, 'confusion_matrix.csv'), delimiter=',',

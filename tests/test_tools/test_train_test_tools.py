@@ -63,6 +63,12 @@ def test_classification_train_then_test(run_tool, micrograph_root, tmp_path):
     proc = run_tool('tools/test.py', CLS_CFG, ckpt, '--work-dir', work, '--out', out,
                     *cls_options(micrograph_root))
     assert 'accuracy/top1' in proc.stdout + proc.stderr
+    # calm console: progress bar and summary table; env, config dump and records in the log
+    assert 'test: 100%' in proc.stderr and 'report/index.html' in proc.stdout
+    assert 'System environment' not in proc.stdout and 'Config:' not in proc.stdout
+    log = max(glob.glob(osp.join(work, '*', '*.log')), key=os.path.getmtime)
+    text = open(log).read()
+    assert 'System environment' in text and 'Config:' in text and 'accuracy/top1' in text
     preds = pickle.load(open(out, 'rb'))
     assert len(preds) == len(split_rows(micrograph_root, 'test'))
     # --resume continues from epoch 2 to epoch 3
@@ -95,6 +101,18 @@ def test_instance_segmentation_train_then_test(run_tool, particle_root, tmp_path
     assert 'coco/segm_mAP_50' in proc.stdout + proc.stderr
     assert len(pickle.load(open(out, 'rb'))) == 2
     assert len(glob.glob(osp.join(work, '*', 'vis', '*.png'))) == 2
+    # the particle report: one row per test image, overlays, shapes, index.html
+    report = osp.join(work, 'report')
+    with open(osp.join(report, 'per_image.csv')) as f:
+        assert len(f.read().strip().splitlines()) == 1 + 2
+    assert len(glob.glob(osp.join(report, 'overlays', '*.png'))) == 2
+    for name in ('particles.csv', 'size_distribution.png', 'summary.json', 'index.html'):
+        assert osp.isfile(osp.join(report, name)), name
+    # --tta: the TTA pipeline loads no annotations; the ground truth comes from ann_file
+    run_tool('tools/test.py', DET_CFG, ckpt, '--work-dir', work, '--tta', '--um-per-px', '0.5',
+             *det_options(particle_root))
+    summary = json.load(open(osp.join(report, 'summary.json')))
+    assert summary['um_per_px'] == 0.5 and summary['gt_instances'] > 0
 
 
 RECORD_SAMPLES_HOOK = """
@@ -140,6 +158,7 @@ def test_two_process_cpu_training(micrograph_root, tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1',
                PYTHONPATH=os.pathsep.join([REPO, str(tmp_path)]))
     proc = subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work,
+                           '--verbose',
                            *cls_options(micrograph_root, epochs=1, batch=batch)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     log = proc.stdout + proc.stderr

@@ -35,6 +35,34 @@ def _find_module(model, name):
             return None
 
 
+def misclassified_cams(runner, out_dir, results, limit):
+    """Grad-CAM overlays (for the predicted class) of the ``limit`` most confidently
+    misclassified test images, in ``<out_dir>/gradcam``: ``{img_path: relative path}``.
+    Skipped with a log line where the model or pipeline does not allow it (e.g. TTA)."""
+    wrong = [r for r in results if r['gt'] >= 0 and r['img_path']
+             and int(r['scores'].argmax()) != r['gt'] and osp.isfile(r['img_path'])]
+    wrong.sort(key=lambda r: -float(r['scores'].max()))
+    if not wrong or limit <= 0:
+        return {}
+    pipeline = runner.cfg.test_dataloader.dataset.get('pipeline', [])
+    if any(t.get('type') == 'TestTimeAug' for t in pipeline):
+        runner.logger.info('ClassificationReportHook: TTA pipeline, Grad-CAM skipped')
+        return {}
+    from mmext.visualization.cam import ClassActivationMapper
+    model = runner.model
+    while isinstance(getattr(model, 'module', None), torch.nn.Module):
+        model = model.module
+    cams = {}
+    try:
+        mapper = ClassActivationMapper(model, pipeline=pipeline)
+        for r in wrong[:limit]:
+            path, _ = mapper.save(r['img_path'], osp.join(out_dir, 'gradcam'))
+            cams[r['img_path']] = osp.relpath(path, out_dir)
+    except Exception as exc:  # a model the CAM library cannot hook: report without CAMs
+        runner.logger.warning(f'ClassificationReportHook: Grad-CAM skipped ({exc!r})')
+    return cams
+
+
 @CLS_HOOKS.register_module()
 class ClassificationReportHook(Hook):
     """Collect test predictions and write the evaluation report.
@@ -49,11 +77,12 @@ class ClassificationReportHook(Hook):
         grid_tile (int): Tile size of the grid in pixels. Defaults to 128.
         train_log_dirs (list[str], optional): Extra folders to search for training logs.
         tsne_seed (int): Seed of the t-SNE embedding.
+        max_cams (int): Misclassified images shown with Grad-CAM in ``index.html``.
     """
     priority = 'LOW'
 
     def __init__(self, out_dir=None, topk=3, feature_layer='head.fc', max_grid_images=100,
-                 grid_tile=128, train_log_dirs=None, tsne_seed=0):
+                 grid_tile=128, train_log_dirs=None, tsne_seed=0, max_cams=12):
         self.out_dir = out_dir
         self.topk = topk
         self.feature_layer = feature_layer
@@ -61,6 +90,7 @@ class ClassificationReportHook(Hook):
         self.grid_tile = grid_tile
         self.train_log_dirs = list(train_log_dirs or [])
         self.tsne_seed = tsne_seed
+        self.max_cams = max_cams
         self._handle = None
         self._feats = []
         self._results = []
@@ -139,6 +169,9 @@ class ClassificationReportHook(Hook):
             train_logs=find_scalar_logs(log_dirs),
             max_grid_images=self.max_grid_images, grid_tile=self.grid_tile,
             tsne_seed=self.tsne_seed, log=runner.logger.info)
+        from mmext.visualization.html_report import write_classification_html
+        cams = misclassified_cams(runner, out_dir, results, self.max_cams)
+        write_classification_html(out_dir, runner, metrics, cams=cams, max_worst=self.max_cams)
 
     @staticmethod
     def _classes(runner, num_classes):
