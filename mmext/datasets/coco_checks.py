@@ -174,6 +174,6 @@ def load_coco_checked(path, coco_cls):
     coco.dataset = data
     with contextlib.redirect_stdout(io.StringIO()):
         coco.createIndex()
-    if hasattr(coco, 'cat_img_map'):  # mmdet's COCO aliases the indexes in __init__
+    if hasattr(coco, 'cat_img_map'):  # mmdet's COCO aliases the indexes in its __init__
         coco.img_ann_map, coco.cat_img_map = coco.imgToAnns, coco.catToImgs
     return coco

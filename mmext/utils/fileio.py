@@ -98,7 +98,12 @@ class OutputGroup:
                     os.link(tmp, path)  # fails if path exists: no clobber
                 except FileExistsError:
                     raise _exists_error(path) from None
-                os.remove(tmp)
+                except OSError:  # no hard links on this file system: check, then rename
+                    if osp.lexists(path):
+                        raise _exists_error(path) from None
+                    os.replace(tmp, path)
+                else:
+                    os.remove(tmp)
             folders.add(osp.dirname(osp.abspath(path)))
         self._staged = []
         for folder in folders:

@@ -35,7 +35,8 @@ def write_bad_images(folder):
     write_bomb_png(folder / 'bomb.png')
     return {
         'cut.png': 'truncated PNG', 'cut.jpg': 'truncated JPEG', 'empty.png': r'empty file \(0',
-        'notes.jpg': 'not a readable image', 'bomb.png': 'too many pixels, refused as a decompression bomb',
+        'notes.jpg': 'not a readable image',
+        'bomb.png': 'too many pixels, refused as a decompression bomb',
         'missing.png': 'image file not found'}
 
 

@@ -178,8 +178,8 @@ def test_some_random_sets_load():
 
 # -- RLE strings ------------------------------------------------------------------------
 @SETTINGS
-@given(counts=st.one_of(st.text(max_size=12), st.text(alphabet=st.characters(min_codepoint=48, max_codepoint=111),
-                                                      max_size=12)),
+@given(counts=st.one_of(st.text(max_size=12), st.text(
+    alphabet=st.characters(min_codepoint=48, max_codepoint=111), max_size=12)),
        size=st.sampled_from([[H, W], [0, 0], [1, 1], [3, 2]]))
 def test_rle_strings_are_checked_before_pycocotools(counts, size):
     problem = rle_problem(dict(size=size, counts=counts))

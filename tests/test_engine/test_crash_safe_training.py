@@ -18,7 +18,8 @@ from mmext.engine.resume import find_resumable_checkpoint
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MAX_ITERS, CKPT_INTERVAL, KILL_AFTER = 16, 4, 14  # 10 iterations per epoch: kill in epoch 2
 
-TINY_CFG = """
+# a 2-class ResNet-18 of 8 base channels (also used by the bad-input matrix)
+TINY_MODEL = """
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 model = dict(
@@ -28,7 +29,8 @@ model = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=2, in_channels=64,
               loss=dict(type='CrossEntropyLoss')))
-train_dataloader = dict(
+"""
+TINY_CFG = TINY_MODEL + """train_dataloader = dict(
     batch_size=4, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='CustomDataset', data_root={data!r}, with_label=True,

@@ -28,16 +28,8 @@ def _module(path):
         spec.loader.exec_module(_MODULES[path])
     return _MODULES[path]
 
-TINY_CLS = """
-default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
-model = dict(
-    type='ImageClassifier',
-    data_preprocessor=dict(num_classes=2, mean=[127.5] * 3, std=[64.] * 3, to_rgb=True),
-    backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=2, in_channels=64,
-              loss=dict(type='CrossEntropyLoss')))
+CRASH_TEST = ROOT / 'tests' / 'test_engine' / 'test_crash_safe_training.py'
+TINY_CLS = _module(CRASH_TEST).TINY_MODEL + """
 pipeline = [dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')]
 dataset = dict(type='CSVDataset', data_root={root!r}, ann_file='metadata.csv',
                label_column='label', pipeline=pipeline, {extra})
@@ -289,7 +281,8 @@ CASES = {
     'coco not UTF-8': Case('eval_iou_f1', eval_case(raw_gt=b'{"images": "\xff"}'),
                            'gt.json: not UTF-8 text', ('metrics.json', )),
     'coco not an object': Case('eval_iou_f1', eval_case(gt=[1, 2]),
-                               r'gt.json: not a COCO json \(no "images" list\)', ('metrics.json', )),
+                               r'gt.json: not a COCO json \(no "images" list\)',
+                               ('metrics.json', )),
     'coco image without height': Case(
         'eval_iou_f1', eval_case(gt=dict(images=[dict(id=1, width=3)])),
         r"gt.json images\[0\]: missing \['height'\]", ('metrics.json', )),

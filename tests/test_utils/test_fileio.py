@@ -63,3 +63,17 @@ def test_group_is_all_or_nothing(tmp_path):
         out.open(tmp_path / 'a.json').write('a')
         out.open(tmp_path / 'b.json').write('b')
     assert (tmp_path / 'a.json').read_text() == 'a' and (tmp_path / 'b.json').read_text() == 'b'
+
+
+def test_no_clobber_without_hard_links(tmp_path, monkeypatch):
+    def no_links(src, dst):
+        raise PermissionError('hard links not supported')
+
+    monkeypatch.setattr(os, 'link', no_links)
+    with atomic_write(tmp_path / 'a.txt', overwrite=False) as f:
+        f.write('a')
+    assert os.listdir(tmp_path) == ['a.txt'] and (tmp_path / 'a.txt').read_text() == 'a'
+    with pytest.raises(InputError, match='a.txt exists'):
+        with atomic_write(tmp_path / 'a.txt', overwrite=False) as f:
+            f.write('b')
+    assert (tmp_path / 'a.txt').read_text() == 'a'

@@ -3,11 +3,12 @@
 Upstream keeps ``wait_count`` and ``best_score`` only in memory, so a resumed run
 starts counting patience from zero. This subclass writes them into the checkpoint's
 ``meta`` and reads them back on ``resume`` only: a plain ``load_from`` (fine-tuning
-from another run's checkpoint) starts with fresh patience. (mmengine saves an epoch's checkpoint before that
-epoch's validation, so the state restored is the one the checkpoint was saved with,
-as for the LR scheduler and the best-checkpoint score.) Its ``min_delta`` defaults to 0.001 (upstream: 0.1, too
-coarse for metrics in 0-1); mmpretrain's ``accuracy/top1`` is in percent, where 0.1
-percentage points is the same 0.001 of the 0-1 scale.
+from another run's checkpoint) starts with fresh patience. (mmengine saves an epoch's
+checkpoint before that epoch's validation, so the state restored is the one the
+checkpoint was saved with, as for the LR scheduler and the best-checkpoint score.) Its
+``min_delta`` defaults to 0.001 (upstream: 0.1, too coarse for metrics in 0-1);
+mmpretrain's ``accuracy/top1`` is in percent, where 0.1 percentage points is the same
+0.001 of the 0-1 scale.
 """
 from mmengine.hooks import EarlyStoppingHook
 
