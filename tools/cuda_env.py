@@ -26,6 +26,8 @@ import zipfile
 
 FATBIN_MAGIC = 0xBA55ED50
 FATBIN_KIND_PTX, FATBIN_KIND_CUBIN = 1, 2
+# CUDA library headers torch's ATen/cuda headers include (beside the runtime's cuda_runtime.h)
+TORCH_CUDA_HEADERS = ('cuda_runtime.h', 'cusparse.h', 'cublas_v2.h', 'cusolverDn.h')
 # mmcv's C++ entry points of the CUDA kernels install.sh's check runs (present only in a CUDA build)
 CUDA_LAUNCHERS = (b'ROIAlignForwardCUDAKernelLauncher', b'NMSCUDAKernelLauncher')
 
@@ -149,9 +151,23 @@ def nvcc_release(cuda_home):
     return f'{match[1]}.{match[2]}' if match else None
 
 
+def missing_headers(cuda_home):
+    return [h for h in TORCH_CUDA_HEADERS
+            if not os.path.isfile(os.path.join(cuda_home, 'include', h))]
+
+
 def toolkit_fits(cuda_home, want):
-    return (nvcc_release(cuda_home) == want
-            and os.path.isfile(os.path.join(cuda_home, 'include', 'cuda_runtime.h')))
+    """nvcc of CUDA `want` and every header torch's CUDA headers include."""
+    return nvcc_release(cuda_home) == want and not missing_headers(cuda_home)
+
+
+def installed_nvidia_parts():
+    """Folders of the NVIDIA wheels installed beside torch (nvidia/cu13/, nvidia/cusparse/...):
+    torch's CUDA libraries, whose headers a CUDA extension build includes."""
+    import importlib.util
+    spec = importlib.util.find_spec('nvidia')
+    roots = list(spec.submodule_search_locations) if spec else []
+    return [part for root in roots for part in sorted(glob.glob(os.path.join(root, '*', '')))]
 
 
 def system_toolkits(env, want):
@@ -175,14 +191,17 @@ def registry_packages(want):
     return [name + pin for name in names]
 
 
-def assemble_home(prefix):
+def assemble_home(prefix, header_parts=()):
     """Merge the wheels' nvidia/<part>/{bin,include,lib,nvvm} into one CUDA_HOME of symlinks
-    (lib also as lib64, plus the libcudart.so link the extension build links against)."""
+    (lib also as lib64, plus the libcudart.so link the extension build links against), and
+    the include folders of `header_parts` (torch's own CUDA library wheels: cuBLAS, ...)."""
     home = os.path.join(prefix, 'cuda_home')
     shutil.rmtree(home, ignore_errors=True)
-    for part in sorted(glob.glob(os.path.join(prefix, 'nvidia', '*', ''))):
-        for sub, dest in (('bin', 'bin'), ('include', 'include'), ('lib', 'lib64'),
-                          ('nvvm', 'nvvm')):
+    toolkit_parts = sorted(glob.glob(os.path.join(prefix, 'nvidia', '*', '')))
+    subs = (('bin', 'bin'), ('include', 'include'), ('lib', 'lib64'), ('nvvm', 'nvvm'))
+    for part, pairs in [(p, subs) for p in toolkit_parts] + [
+            (p, subs[1:2]) for p in header_parts]:
+        for sub, dest in pairs:
             src = os.path.join(part, sub)
             if not os.path.isdir(src):
                 continue
@@ -213,10 +232,11 @@ def registry_toolkit(want, cache_root, log=print):
         raise SetupError(f'could not install {" ".join(packages)} from the package registry '
                          f'({result.stderr.strip().splitlines()[-1:]}): install a CUDA {want} '
                          'toolkit and set CUDA_HOME, or set MMEXT_DEVICE=cpu')
-    home = assemble_home(prefix)
+    home = assemble_home(prefix, installed_nvidia_parts())
     if not toolkit_fits(home, want):
-        raise SetupError(f'the CUDA {want} wheels in {prefix} give no working nvcc {want}: '
-                         'install a CUDA toolkit and set CUDA_HOME')
+        raise SetupError(f'the CUDA {want} wheels in {prefix} give no working nvcc {want} '
+                         f'(or lack {" ".join(missing_headers(home))}): install a CUDA '
+                         f'{want} toolkit and set CUDA_HOME')
     return home
 
 
@@ -230,11 +250,15 @@ def find_toolkit(env, torch, cache_root, log=print):
     explicit = env.get('CUDA_HOME') or env.get('CUDA_PATH')
     if explicit and mode != 'pip':
         found = nvcc_release(explicit)
-        if not toolkit_fits(explicit, want):
+        if found != want:
             raise SetupError(
-                f'CUDA_HOME={explicit} has {"nvcc " + found if found else "no nvcc and headers"}'
+                f'CUDA_HOME={explicit} has {"nvcc " + found if found else "no nvcc"}'
                 f' but torch {torch.__version__} was built with CUDA {want}: point CUDA_HOME at a'
                 f' CUDA {want} toolkit, or unset it to fetch nvcc {want} from PyPI')
+        if missing_headers(explicit):
+            raise SetupError(f'CUDA_HOME={explicit} lacks {" ".join(missing_headers(explicit))}'
+                             ' (torch\'s CUDA headers include them): install those CUDA '
+                             'libraries\' headers there, or unset CUDA_HOME to use PyPI\'s')
         return explicit
     if mode != 'pip':
         for home in system_toolkits(env, want):
@@ -243,6 +267,8 @@ def find_toolkit(env, torch, cache_root, log=print):
                 return home
             if found and found != want:
                 log(f'{home} has CUDA {found}, torch needs {want}: not using it')
+            elif found and os.path.isfile(os.path.join(home, 'include', 'cuda_runtime.h')):
+                log(f'{home} lacks {" ".join(missing_headers(home))}: not using it')
     if mode == 'system':
         raise SetupError(f'no system CUDA {want} toolkit found (tried '
                          f'{", ".join(system_toolkits(env, want))}): install one and set '
