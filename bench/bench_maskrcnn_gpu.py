@@ -13,11 +13,12 @@ precision (fp32; AMP: mmengine's AmpOptimWrapper for training, ``torch.autocast`
 for inference), a training step is ``model.train_step`` (data preprocessor, forward, loss,
 backward, optimizer step) and an inference step ``model.test_step``, both on batches the
 config's dataloader made beforehand (loading is outside the timing), timed with CUDA
-synchronisation. Variants run in interleaved rounds; images/s come from the median step.
+synchronisation. Variants run in interleaved rounds; images/s come from the median step, the ratio
+from the median of the rounds' paired ratios.
 Random init (no downloads); the ratio is mmext's time over mmdet's (goal <= 1.02).
 
     python bench/bench_maskrcnn_gpu.py [--sizes 1333x800 1280x1024] [--batch 2]
-        [--rounds 3] [--steps 10] [--warmup 3] [--out bench_maskrcnn_gpu.md]
+        [--rounds 5] [--steps 6] [--warmup 3] [--out bench_maskrcnn_gpu.md]
 """
 import argparse
 import copy
@@ -127,8 +128,8 @@ def main():
     parser.add_argument('--sizes', nargs='+', default=['1333x800', '1280x1024'],
                         help='input sizes WxH')
     parser.add_argument('--batch', type=int, default=2)
-    parser.add_argument('--rounds', type=int, default=3)
-    parser.add_argument('--steps', type=int, default=10, help='timed steps per variant/round')
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--steps', type=int, default=6, help='timed steps per variant/round')
     parser.add_argument('--warmup', type=int, default=3, help='untimed steps per variant/round')
     parser.add_argument('--particles', type=int, nargs=2, default=(60, 120),
                         help='particles per generated image (min max)')
@@ -163,24 +164,30 @@ def main():
             variants = {v: Variant(cfg, amp, args.batch * 2) for v, cfg in cfgs.items()}
             for phase in ('train', 'infer'):
                 times = {v: [] for v in variants}
+                paired = []  # per-round ratio of medians: robust to drifting clocks and load
                 for r in range(args.rounds):
                     order = list(variants) if r % 2 == 0 else list(reversed(variants))
-                    for v in order:
-                        times[v] += variants[v].time(phase, args.warmup, args.steps)
+                    this = {v: variants[v].time(phase, args.warmup, args.steps) for v in order}
+                    for v, t in this.items():
+                        times[v] += t
+                    paired.append(statistics.median(this['mmext']) /
+                                  statistics.median(this['mmdet']))
                 med = {v: statistics.median(t) for v, t in times.items()}
                 row = dict(size=size, precision='amp' if amp else 'fp32', phase=phase,
                            mmext=args.batch / med['mmext'], mmdet=args.batch / med['mmdet'],
-                           ratio=med['mmext'] / med['mmdet'])
+                           ratio=statistics.median(paired), spread=(min(paired), max(paired)))
                 rows.append(row)
                 print(f"{size:>9} {row['precision']:>4} {phase:>5}: mmext {row['mmext']:6.1f} img/s"
-                      f"  mmdet {row['mmdet']:6.1f} img/s  time ratio {row['ratio']:.3f}",
+                      f"  mmdet {row['mmdet']:6.1f} img/s  time ratio {row['ratio']:.3f}"
+                      f" (rounds {row['spread'][0]:.3f}-{row['spread'][1]:.3f})",
                       flush=True)
             del variants
             torch.cuda.empty_cache()
     table = [f'{header}\n', '| size | precision | phase | mmext img/s | mmdet img/s | '
-             'time mmext/mmdet |', '| --- | --- | --- | --- | --- | --- |']
+             'time mmext/mmdet | per-round range |', '| --- | --- | --- | --- | --- | --- | --- |']
     table += [f"| {r['size']} | {r['precision']} | {r['phase']} | {r['mmext']:.1f} | "
-              f"{r['mmdet']:.1f} | {r['ratio']:.3f} |" for r in rows]
+              f"{r['mmdet']:.1f} | {r['ratio']:.3f} | {r['spread'][0]:.3f}-{r['spread'][1]:.3f} |"
+              for r in rows]
     speedup = {(r['size'], r['phase']): r for r in rows if r['precision'] == 'fp32'}
     table.append('')
     for r in rows:
