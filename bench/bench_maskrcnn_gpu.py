@@ -15,7 +15,8 @@ backward, optimizer step) and an inference step ``model.test_step``, both on bat
 config's dataloader made beforehand (loading is outside the timing), timed with CUDA
 synchronisation. Variants run in interleaved rounds; images/s come from the median step, the ratio
 from the median of the rounds' paired ratios.
-Random init (no downloads); the ratio is mmext's time over mmdet's (goal <= 1.02).
+Random init (no downloads), the same initial weights for both variants (inference is
+timed before any training step changes them); the ratio is mmext's time over mmdet's (goal <= 1.02).
 
     python bench/bench_maskrcnn_gpu.py [--sizes 1333x800 1280x1024] [--batch 2]
         [--rounds 5] [--steps 6] [--warmup 3] [--out bench_maskrcnn_gpu.md]
@@ -162,7 +163,12 @@ def main():
         cfgs = {v: prepare_cfg(v, data_root, (w, h), args.batch) for v in ('mmext', 'mmdet')}
         for amp in (False, True):
             variants = {v: Variant(cfg, amp, args.batch * 2) for v, cfg in cfgs.items()}
-            for phase in ('train', 'infer'):
+            first, second = (variants[v].model.state_dict() for v in ('mmext', 'mmdet'))
+            assert all(torch.equal(first[k], second[k]) for k in first), 'models differ'
+            # inference first, on the identical initial weights: after training steps on
+            # differently flipped batches the random models keep different numbers of
+            # detections, and mask-head/paste time follows that count
+            for phase in ('infer', 'train'):
                 times = {v: [] for v in variants}
                 paired = []  # per-round ratio of medians: robust to drifting clocks and load
                 for r in range(args.rounds):
