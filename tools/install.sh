@@ -78,9 +78,11 @@ install_mmcv() {
   key=$(cuda_env key) || exit 2
   cache="$CACHE_ROOT/wheels/$key"
   mkdir -p "$cache"
+  local legacy=()  # CPU wheels cached before keys named the device (torch-<v>-<python>-<arch>/)
+  [ "$target" != cpu ] || legacy=("$CACHE_ROOT/wheels/${key/-cpu-/-}"/mmcv-$MMCV_VERSION-*.whl)
   for wheel in ${MMEXT_WHEELHOUSE:+"$MMEXT_WHEELHOUSE/$key"/mmcv-$MMCV_VERSION-*.whl} \
       ${MMEXT_WHEELHOUSE:+"$MMEXT_WHEELHOUSE"/mmcv-$MMCV_VERSION-*.whl} \
-      "$cache"/mmcv-$MMCV_VERSION-*.whl; do
+      "$cache"/mmcv-$MMCV_VERSION-*.whl "${legacy[@]}"; do
     [ -f "$wheel" ] || continue
     log "trying $wheel"
     if ! cuda_env wheel-fits "$wheel"; then
