@@ -14,7 +14,8 @@ OUT_DIR=work_dirs/gpu
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 
 step "device"
-"$PY" -c 'import torch; assert torch.cuda.is_available(), "torch sees no GPU"
+"$PY" -c 'import sys, torch
+torch.cuda.is_available() or sys.exit("error: torch sees no GPU: tools/gpu_checks.sh is for GPU machines")
 print(torch.cuda.get_device_name(0), "torch", torch.__version__, "CUDA", torch.version.cuda)'
 "$PY" tools/cuda_env.py check-ops | grep -qx cuda || { echo "mmcv ops do not run on CUDA"; exit 1; }
 echo "mmcv ops: RoIAlign and nms on CUDA match the CPU"
