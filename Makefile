@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install demo demo-data test bench clean
+.PHONY: install demo demo-data test bench gpu-checks clean
 
 install:
 	bash tools/install.sh
@@ -20,6 +20,9 @@ test: install
 
 bench: install
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+gpu-checks: install
+	bash tools/gpu_checks.sh
 
 clean:
 	rm -rf work_dirs data/demo
