@@ -1,22 +1,8 @@
-_base_ = [
-    'mmdet::cascade_rcnn/cascade-mask-rcnn_x101-64x4d_fpn_1x_coco.py',
-    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
-]
-# Cascade Mask R-CNN X101-64x4d-FPN, one class (every cascade stage), fine-tuned from COCO.
-model = dict(
-    roi_head=dict(
-        bbox_head=[dict(head, num_classes=1) for head in _base_.model.roi_head.bbox_head],
-        mask_head=dict(num_classes=1)),
-    test_cfg=dict(rpn=_base_.particle_rpn_test_cfg, rcnn=_base_.particle_rcnn_test_cfg))
-
-train_dataloader = _base_.particle_train_dataloader
-val_dataloader = _base_.particle_val_dataloader
-test_dataloader = _base_.particle_test_dataloader
-val_evaluator = _base_.particle_val_evaluator
-test_evaluator = _base_.particle_test_evaluator
-default_hooks = _base_.particle_default_hooks
-# Learning rate for one process x 2 images: mmdet's 0.02 for 8 GPUs x 2 images, scaled
-# linearly to batch 2 (0.02 * 2 / 16); --auto-scale-lr rescales it from base_batch_size=2.
-optim_wrapper = dict(optimizer=dict(lr=0.0025))
-auto_scale_lr = dict(enable=False, base_batch_size=2)
+_base_ = './cascade-mask-rcnn_r50_fpn_1xb2-1x_particles.py'
+# Cascade Mask R-CNN X101-64x4d-FPN: the R50 particle config with mmdet's ResNeXt backbone
+# (as mmdet's cascade-mask-rcnn_x101-64x4d_fpn_1x_coco.py is its R50 config plus a backbone),
+# fine-tuned from mmdet's COCO weights.
+model = dict(backbone=dict(
+    type='ResNeXt', depth=101, groups=64, base_width=4,
+    init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnext101_64x4d')))
 load_from = 'https://download.openmmlab.com/mmdetection/v2.0/cascade_rcnn/cascade_mask_rcnn_x101_64x4d_fpn_1x_coco/cascade_mask_rcnn_x101_64x4d_fpn_1x_coco_20200203-9a2db89d.pth'  # noqa
