@@ -92,7 +92,8 @@ param_scheduler = [
 auto_scale_lr = dict(enable=False, base_batch_size=2)
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
+    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1),
+    invalid_loss=dict(type='FiniteLossHook'))  # stop at a NaN/inf loss, naming the iteration
 log_processor = dict(by_epoch=False)
 custom_hooks = [
     dict(type='NumClassesCheckHook'),  # model and data agree on the class count
