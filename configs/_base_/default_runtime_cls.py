@@ -3,7 +3,8 @@
 # - ClassCountsHook logs per-class train/val counts and sampler draws and feeds the
 #   training counts to ClassWeightedCrossEntropyLoss; EvalBeforeTrainHook logs the
 #   accuracy of the model before training; ClassificationReportHook writes the
-#   evaluation report when testing.
+#   evaluation report when testing; SmoothedMetricHook adds accuracy/top1_smooth (moving
+#   average of 3 validations), which reduce-on-plateau and early stopping watch.
 _base_ = ['mmpretrain::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
@@ -18,6 +19,8 @@ default_hooks = dict(
         save_best='accuracy/top1',
         rule='greater'))
 custom_hooks = [
+    # accuracy/top1_smooth = mean of the last 3 validations, for plateau / early stopping
+    dict(type='SmoothedMetricHook', monitor='accuracy/top1', window=3),
     dict(type='ClassCountsHook'),
     dict(type='EvalBeforeTrainHook'),
     # tools/test.py: metrics, curves, t-SNE, results.csv and grid in <work_dir>/report

@@ -68,6 +68,8 @@ val_evaluator = [
     dict(type='SingleLabelMetric', average='macro'),
 ]
 test_evaluator = val_evaluator
+# tools/test.py --tta: the 8 dihedral views (4 flips x transposed or not), scores averaged
+tta_views = 'dihedral'
 
 # --auto-scale-lr scales the lr linearly from this batch; the micrograph configs' Adam lr (1e-4 fine-tune, 1e-3 probe) is set for batch 16.
 auto_scale_lr = dict(base_batch_size=16)

@@ -1,1 +1,2 @@
 from .albu import LenientAlbu  # noqa: F401
+from .random_transpose import RandomTranspose  # noqa: F401
