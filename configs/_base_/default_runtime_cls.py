@@ -19,11 +19,11 @@ default_hooks = dict(
         save_best='accuracy/top1',
         rule='greater'))
 custom_hooks = [
-    # accuracy/top1_smooth = mean of the last 3 validations, for plateau / early stopping
-    dict(type='SmoothedMetricHook', monitor='accuracy/top1', window=3),
     dict(type='ClassCountsHook'),
     dict(type='EvalBeforeTrainHook'),
     # tools/test.py: metrics, curves, t-SNE, results.csv and grid in <work_dir>/report
     dict(type='ClassificationReportHook'),
+    # accuracy/top1_smooth = mean of the last 3 validations, for plateau / early stopping
+    dict(type='SmoothedMetricHook', monitor='accuracy/top1', window=3),
 ]
 randomness = dict(seed=0, deterministic=False)
