@@ -232,7 +232,8 @@ def init_distributed(cfg, launcher):
 
 
 def write_folds(work_dir, source, classes, folds_by_seed):
-    """``folds.json`` (the rows of every fold); an existing one must match."""
+    """``folds.json`` (the rows of every fold). An existing one must hold the same data
+    and the same folds for the seeds both have; more seeds are added to it."""
     import hashlib
     rows = '\n'.join(map(str, zip(source.labels, source.groups or source.labels)))
     content = dict(source=osp.abspath(source.path), classes=classes,
@@ -242,10 +243,15 @@ def write_folds(work_dir, source, classes, folds_by_seed):
                           for seed, folds in folds_by_seed.items()})
     path = osp.join(work_dir, 'folds.json')
     if osp.isfile(path):
-        if json.load(open(path)) != json.loads(json.dumps(content)):
+        old = json.load(open(path))
+        new = json.loads(json.dumps(content))
+        same_seeds = set(old.get('folds', {})) & set(new['folds'])
+        if ({k: old.get(k) for k in ('source', 'classes', 'rows_sha1')} !=
+                {k: new[k] for k in ('source', 'classes', 'rows_sha1')} or
+                any(old['folds'][s] != new['folds'][s] for s in same_seeds)):
             raise InputError(f'{path}: this work dir holds other folds (other data, --folds, '
-                             '--seeds, --group-column or --val-ratio); use another --work-dir')
-        return
+                             '--group-column or --val-ratio); use another --work-dir')
+        content['folds'] = {**old['folds'], **new['folds']}
     with atomic_write(path) as f:
         json.dump(content, f)
 

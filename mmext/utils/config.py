@@ -158,3 +158,7 @@ def apply_tta(cfg, path=''):
         raise InputError(f'--tta: config {path} defines no tta_model / tta_pipeline')
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    # mmengine's BaseTTAModel gives the module the wrapper's data_preprocessor, which
+    # the Runner fills from the top-level one: keep the model's own where it has one
+    if cfg.model.module.get('data_preprocessor') is not None:
+        cfg.model.setdefault('data_preprocessor', cfg.model.module.data_preprocessor)

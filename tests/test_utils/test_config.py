@@ -102,3 +102,17 @@ def test_unknown_tta_views_is_one_line():
     cfg.tta_views = 'rotate'
     with pytest.raises(InputError, match="tta_views='rotate'"):
         apply_tta(cfg)
+
+
+def test_tta_keeps_the_models_own_data_preprocessor():
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    import mmext  # noqa: F401
+    cfg = load_config('configs/demo/resnet18-thin_1xb32-20e_demo-texture-micrographs-resized.py')
+    assert cfg.data_preprocessor.mean != cfg.model.data_preprocessor.mean  # base vs model
+    apply_tta(cfg)
+    init_default_scope('mmpretrain')
+    model_cfg = cfg.model.to_dict()
+    model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)  # as the Runner does
+    model = MODELS.build(model_cfg)
+    assert model.module.data_preprocessor.mean.flatten().tolist() == [127.5] * 3
