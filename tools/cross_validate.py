@@ -16,6 +16,11 @@ interrupted training continues from its last checkpoint). The summary:
 accuracy, balanced accuracy, macro-F1; CPU seconds per fold) and ``pooled_<variant>/``
 (the classification report of all folds' predictions, confusion matrix included).
 
+Running again with more ``--seeds`` adds the new seeds' folds to the same work dir and
+reuses the finished ones; other folds (other data, ``--folds``, ``--group-column``,
+``--val-ratio``) are refused. Each step's CPU time (this process and its workers) is
+recorded in the fold's ``fold.json``.
+
 Data: a ``CSVDataset`` config cross-validates ``<data_root>/metadata.csv`` (or
 ``--ann-file``), a folder-per-class config the class folders under its data root.
 Under ``--launcher`` every process runs the same folds (multi-GPU training of each).
