@@ -2,7 +2,8 @@
 # (`python tools/make_demo_data.py --only texture-micrographs` writes
 # data/demo/texture-micrographs/: 160x160 images whose 5 classes differ only in 2-4 px
 # texture, 30:1 imbalance). Random init, CPU-sized: ResNet-18 with 16 base channels on
-# 48x48 patches, 20 epochs; test = the mean of a 4x4 grid of 48x48 patches.
+# 48x48 patches, 20 epochs; test = the mean of a 4x4 grid of 48x48 patches. Imbalance:
+# the recipe's sqrt sampler + sqrt-weighted loss at 480 draws per epoch (as measured).
 _base_ = ['../micrographs/resnet18-texture-scratch_1xb32-adam-50e_micrographs-native.py']
 
 data_root = 'data/demo/texture-micrographs/'
@@ -26,8 +27,8 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 _loader = dict(num_workers=0, persistent_workers=False)
-train_dataloader = dict(**_loader, dataset=dict(metainfo=dict(classes=classes),
-                                                pipeline=train_pipeline))
+train_dataloader = dict(**_loader, sampler=dict(num_samples=480),
+                        dataset=dict(metainfo=dict(classes=classes), pipeline=train_pipeline))
 val_dataloader = dict(**_loader, dataset=dict(metainfo=dict(classes=classes)))
 test_dataloader = dict(**_loader, dataset=dict(metainfo=dict(classes=classes)))
 train_cfg = dict(max_epochs=20)

@@ -8,7 +8,17 @@
 # --tta (tools/test.py): each of the 8 dihedral views of the micrograph, then the grid.
 # The images must share one scale (UHCSDB: set by magnification); to fix a
 # micrometre-per-pixel scale, resize them once beforehand.
-# Imbalance: the micrograph base's sampler (see configs/_base_/datasets/micrographs.py).
+# Imbalance: ClassBalancedSampler(mode='sqrt') with ClassWeightedCrossEntropyLoss
+# (weighting='sqrt'), together an inverse-frequency correction split between sampling and
+# loss. Chosen by cross-validated macro-F1 (tools/cross_validate.py, 5 grouped folds x 3
+# fold seeds) on the generated texture micrographs (tools/make_demo_data.py --only
+# texture-micrographs: 5 classes differing only in 2-4 px texture, 150/45/20/8/5 images,
+# 30:1), with this recipe at CPU size (configs/demo/texture-imbalance/, 16 base channels,
+# 48 px patches, 12 epochs of 480 draws): macro-F1 0.80 +- 0.13 against 0.77 +- 0.20
+# (sampler inverse), 0.75 +- 0.23 (sampler oversample), 0.71 +- 0.13 (sampler sqrt),
+# 0.63 +- 0.18 (loss 1/n) and 0.55 +- 0.06 (none). The three full corrections are within
+# about one standard error of each other; the half corrections and none miss the
+# smallest classes.
 # data_root: see configs/_base_/datasets/micrographs.py (or --data-root DIR).
 _base_ = [
     'mmpretrain::_base_/models/resnet18.py',
@@ -24,7 +34,7 @@ model = dict(
     patch_size=patch_size,
     backbone=dict(stem_channels=base_channels, base_channels=base_channels),
     head=dict(num_classes=_base_.data_preprocessor.num_classes, in_channels=base_channels * 8,
-              topk=(1, )))
+              loss=dict(type='ClassWeightedCrossEntropyLoss', weighting='sqrt'), topk=(1, )))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -39,7 +49,9 @@ test_pipeline = [  # the whole image, at its own scale: the model cuts the patch
     dict(type='LoadImageFromFile'),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(batch_size=32,
+                        sampler=dict(type='ClassBalancedSampler', mode='sqrt'),
+                        dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=8, dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(batch_size=8, dataset=dict(pipeline=test_pipeline))
 
