@@ -5,7 +5,8 @@
 #   training counts to ClassWeightedCrossEntropyLoss; EvalBeforeTrainHook logs the
 #   accuracy of the model before training; ClassificationReportHook writes the
 #   evaluation report when testing; NumClassesCheckHook stops a run whose model and
-#   data disagree on the number of classes.
+#   data disagree on the number of classes; SmoothedMetricHook adds accuracy/top1_smooth
+#   (moving average of 3 validations), which reduce-on-plateau and early stopping watch.
 _base_ = ['mmpretrain::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
@@ -27,5 +28,7 @@ custom_hooks = [
     dict(type='EvalBeforeTrainHook'),
     # tools/test.py: metrics, curves, t-SNE, results.csv and grid in <work_dir>/report
     dict(type='ClassificationReportHook'),
+    # accuracy/top1_smooth = mean of the last 3 validations, for plateau / early stopping
+    dict(type='SmoothedMetricHook', monitor='accuracy/top1', window=3),
 ]
 randomness = dict(seed=0, deterministic=False)

@@ -24,6 +24,6 @@ model = dict(
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
 custom_hooks = _base_.custom_hooks + [
     # accuracy/top1 is in percent: min_delta 0.1 points = 0.001 on a 0-1 scale
-    dict(type='ResumableEarlyStoppingHook', monitor='accuracy/top1', rule='greater',
+    dict(type='ResumableEarlyStoppingHook', monitor='accuracy/top1_smooth', rule='greater',
          min_delta=0.1, patience=10),
 ]

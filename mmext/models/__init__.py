@@ -1,3 +1,3 @@
 
-from . import heads, losses  # noqa: F401
+from . import classifiers, heads, losses  # noqa: F401
 from . import tta  # noqa: F401

@@ -126,11 +126,26 @@ def drop_pretrained_init(cfg):
     return dropped
 
 
+TTA_VIEWS = {
+    # mmpretrain's default: with and without a horizontal flip
+    'flip': [[dict(type='RandomFlip', prob=1.), dict(type='RandomFlip', prob=0.)]],
+    # the 8 symmetries of the square: 4 flips x (transposed or not), no interpolation
+    'dihedral': [[dict(type='RandomFlip', prob=0.)] + [
+        dict(type='RandomFlip', prob=1., direction=d)
+        for d in ('horizontal', 'vertical', 'diagonal')
+    ], [dict(type='RandomTranspose', prob=0.), dict(type='RandomTranspose', prob=1.)]],
+}
+
+
 def default_cls_tta_pipeline(cfg):
-    """mmpretrain's default TTA: the test pipeline with and without a horizontal flip."""
+    """The test pipeline with ``TestTimeAug`` over the views named by the config's
+    ``tta_views``: ``'flip'`` (default, 2 views) or ``'dihedral'`` (8 views)."""
+    views = cfg.get('tta_views', 'flip')
+    if views not in TTA_VIEWS:
+        raise InputError(f"tta_views={views!r}: use one of {', '.join(map(repr, TTA_VIEWS))}")
     pipeline = [dict(t) for t in cfg.test_dataloader.dataset.pipeline]
-    flips = [dict(type='RandomFlip', prob=1.), dict(type='RandomFlip', prob=0.)]
-    return pipeline[:-1] + [dict(type='TestTimeAug', transforms=[flips, pipeline[-1:]])]
+    transforms = [[dict(t) for t in group] for group in TTA_VIEWS[views]]
+    return pipeline[:-1] + [dict(type='TestTimeAug', transforms=[*transforms, pipeline[-1:]])]
 
 
 def apply_tta(cfg, path=''):
@@ -143,3 +158,7 @@ def apply_tta(cfg, path=''):
         raise InputError(f'--tta: config {path} defines no tta_model / tta_pipeline')
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    # mmengine's BaseTTAModel gives the module the wrapper's data_preprocessor, which
+    # the Runner fills from the top-level one: keep the model's own where it has one
+    if cfg.model.module.get('data_preprocessor') is not None:
+        cfg.model.setdefault('data_preprocessor', cfg.model.module.data_preprocessor)

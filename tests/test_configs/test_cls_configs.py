@@ -80,9 +80,12 @@ def test_config(path, data):
     assert cfg.custom_imports['imports'] == ['mmext']
     classes = cfg.classes
     assert cfg.model.head.num_classes == cfg.data_preprocessor.num_classes == len(classes)
-    ckpt = cfg.model.backbone.init_cfg
-    assert ckpt['type'] == 'Pretrained' and ckpt['prefix'] == 'backbone'
-    assert ckpt['checkpoint'].startswith('https://download.openmmlab.com/mmclassification/')
+    ckpt = cfg.model.backbone.get('init_cfg')
+    if '-scratch_' in path:  # random init (the CPU-sized texture recipe)
+        assert ckpt is None
+    else:
+        assert ckpt['type'] == 'Pretrained' and ckpt['prefix'] == 'backbone'
+        assert ckpt['checkpoint'].startswith('https://download.openmmlab.com/mmclassification/')
     hook_types = [h['type'] for h in cfg.custom_hooks]
     assert hook_types[:3] == ['NumClassesCheckHook', 'ClassCountsHook', 'EvalBeforeTrainHook']
     with DefaultScope.overwrite_default_scope('mmpretrain'):
@@ -100,7 +103,14 @@ def test_config(path, data):
         assert dataset.metainfo['classes'] == tuple(classes) and len(dataset) > 0
         if split != 'test':
             sample = dataset[0]
-            assert tuple(sample['inputs'].shape) == (3, size, size)
+            if cfg.model.get('type') == 'PatchGridClassifier':  # native-resolution texture
+                # recipe: train on patches, validate on the whole image at its own size
+                patch = cfg.model.patch_size
+                img = cv2.imread(dataset.get_data_info(0)['img_path'])
+                assert tuple(sample['inputs'].shape) == (
+                    (3, patch, patch) if split == 'train' else (3, *img.shape[:2]))
+            else:
+                assert tuple(sample['inputs'].shape) == (3, size, size)
     if job == 'chest_xray':
         assert size == 256
     if job == 'flowers':

@@ -14,6 +14,11 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_CASES = [
     ('resnet18_1xb32-20e_demo-micrographs.py', 'micrograph_root'),
     ('mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py', 'particle_root'),
+    # the texture demo configs read the same layout and class names
+    ('resnet18-thin-texture_1xb32-20e_demo-texture-micrographs.py', 'micrograph_root'),
+    ('resnet18-thin_1xb32-20e_demo-texture-micrographs-resized.py', 'micrograph_root'),
+    *[(f'texture-imbalance/{osp.basename(p)}', 'micrograph_root') for p in sorted(glob.glob(
+        osp.join(REPO, 'configs', 'demo', 'texture-imbalance', '*.py')))],
 ]
 
 
@@ -52,4 +57,4 @@ def test_demo_config_builds(name, root_fixture, request):
             assert len(dataset) > 0
             sample = dataset[0]
             assert 'inputs' in sample and 'data_samples' in sample
-        assert len(dataset.metainfo['classes']) == (5 if 'micrographs' in name else 1)
+        assert len(dataset.metainfo['classes']) == (1 if 'particles' in name else 5)

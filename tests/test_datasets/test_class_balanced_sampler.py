@@ -42,7 +42,7 @@ def test_registered_for_both_scopes():
     assert CLS_DATA_SAMPLERS.get('ClassBalancedSampler') is ClassBalancedSampler
 
 
-@pytest.mark.parametrize('mode,power', [('inverse', 1.0), ('sqrt', 0.5)])
+@pytest.mark.parametrize('mode,power', [('inverse', 1.0), ('sqrt', 0.5), ('uniform', 0.0)])
 def test_weighted_class_frequencies(monkeypatch, mode, power):
     sampler = make(monkeypatch, mode=mode)
     assert len(sampler) == 140
@@ -118,7 +118,7 @@ def test_same_seed_same_order_and_epochs_differ(monkeypatch):
 def test_num_samples_and_bad_args(monkeypatch):
     assert len(make(monkeypatch, mode='sqrt', num_samples=50)) == 50
     with pytest.raises(ValueError, match='mode'):
-        make(monkeypatch, mode='uniform')
+        make(monkeypatch, mode='equal')
     with pytest.raises(ValueError, match='num_samples'):
         make(monkeypatch, mode='oversample', num_samples=5)
 

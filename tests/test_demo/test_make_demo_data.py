@@ -81,3 +81,24 @@ def test_particles_coco_json(particle_root):
     assert masks.sum(0).max() == 1  # visible parts never overlap each other
     test = json.load(open(osp.join(particle_root, 'annotations', 'test.json')))
     assert 'annotations' not in test and len(test['images']) == 2
+
+
+def test_texture_micrographs_imbalance_groups_and_coarse_look(tmp_path):
+    from mmext.demo import TEXTURE_COUNTS, make_texture_micrograph_dataset
+    ratio = max(TEXTURE_COUNTS.values()) / min(TEXTURE_COUNTS.values())
+    assert 10 <= ratio <= 75
+    counts = {'spheroidite': 15, 'pearlite': 6, 'martensite': 5}
+    make_texture_micrograph_dataset(str(tmp_path / 'a'), seed=1, counts=counts, size=(48, 48))
+    make_texture_micrograph_dataset(str(tmp_path / 'b'), seed=1, counts=counts, size=(48, 48))
+    assert _digest(str(tmp_path / 'a')) == _digest(str(tmp_path / 'b'))
+    rows = list(csv.DictReader(open(tmp_path / 'a' / 'metadata.csv')))
+    assert Counter(r['primary_microconstituent'] for r in rows) == counts
+    samples = {}
+    for r in rows:  # each class in >= 5 samples: grouped 5-fold CV tests it in every fold
+        samples.setdefault(r['primary_microconstituent'], set()).add(r['sample_key'])
+    assert all(len(keys) >= 5 for keys in samples.values())
+    # the classes differ in fine texture, not in brightness
+    means = {c: np.mean([np.asarray(Image.open(tmp_path / 'a' / 'images' / r['path'])
+                                    .convert('L')).mean() for r in rows
+                         if r['primary_microconstituent'] == c]) for c in counts}
+    assert max(means.values()) - min(means.values()) < 20

@@ -58,3 +58,61 @@ def test_det_tta_requires_config_fields(tmp_path):
                       test_dataloader=dict(dataset=dict(pipeline=[]))))
     with pytest.raises(InputError, match='defines no tta_model'):
         apply_tta(cfg, 'x.py')
+
+
+def _run_tta_pipeline(cfg, img):
+    """The TTA pipeline of ``cfg`` on one image file: the list of packed views."""
+    import cv2
+    import tempfile
+    from mmcv.transforms import Compose
+    from mmengine.registry import init_default_scope
+    import mmext  # noqa: F401
+    init_default_scope('mmpretrain')
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f'{tmp}/img.png'
+        cv2.imwrite(path, img)
+        out = Compose(cfg.test_dataloader.dataset.pipeline)(dict(img_path=path))
+    return [x.numpy().transpose(1, 2, 0) for x in out['inputs']]
+
+
+def test_micrograph_tta_is_the_8_dihedral_views(tmp_path):
+    import numpy as np
+    cfg = load_config('configs/micrographs/resnet18-finetune_1xb16-adam-50e_micrographs-224px.py')
+    apply_tta(cfg)
+    img = np.random.default_rng(0).integers(0, 255, (224, 224, 3), dtype=np.uint8)
+    views = _run_tta_pipeline(cfg, img)
+    expected = [np.rot90(m, k) for m in (img, img[:, ::-1]) for k in range(4)]
+    assert len(views) == 8
+    for view in views:  # every view is one symmetry, and no symmetry is repeated
+        assert sum(np.array_equal(view, e) for e in expected) == 1
+    assert len({v.tobytes() for v in views}) == 8
+
+
+def test_photo_tta_stays_flip():
+    import numpy as np
+    cfg = load_config('configs/flowers/resnet18_1xb32-adam-plateau-50e_flowers.py')
+    apply_tta(cfg)
+    img = np.random.default_rng(0).integers(0, 255, (224, 224, 3), dtype=np.uint8)
+    views = _run_tta_pipeline(cfg, img)
+    assert len(views) == 2 and np.array_equal(views[0][:, ::-1], views[1])
+
+
+def test_unknown_tta_views_is_one_line():
+    cfg = load_config(CLS_DEMO)
+    cfg.tta_views = 'rotate'
+    with pytest.raises(InputError, match="tta_views='rotate'"):
+        apply_tta(cfg)
+
+
+def test_tta_keeps_the_models_own_data_preprocessor():
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    import mmext  # noqa: F401
+    cfg = load_config('configs/demo/resnet18-thin_1xb32-20e_demo-texture-micrographs-resized.py')
+    assert cfg.data_preprocessor.mean != cfg.model.data_preprocessor.mean  # base vs model
+    apply_tta(cfg)
+    init_default_scope('mmpretrain')
+    model_cfg = cfg.model.to_dict()
+    model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)  # as the Runner does
+    model = MODELS.build(model_cfg)
+    assert model.module.data_preprocessor.mean.flatten().tolist() == [127.5] * 3

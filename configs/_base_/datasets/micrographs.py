@@ -6,7 +6,11 @@
 #     (several micrographs per physical sample: a sample never straddles two splits)
 # Set data_root in a config that inherits this one or with --data-root DIR. Class
 # imbalance (up to ~75:1) is corrected by oversampling: each epoch draws every class as
-# often as the largest.
+# often as the largest. Cross-validated on generated micrographs at 30:1 (see
+# configs/micrographs/resnet18-texture-scratch_*.py), oversampling, the inverse sampler and
+# the sqrt sampler + sqrt-weighted loss tie within noise (macro-F1 0.75-0.80); the sqrt
+# sampler alone (0.71), a weighted loss alone (0.63) or no correction (0.55) miss the
+# smallest classes.
 data_root = 'data/uhcsdb/'
 classes = ('martensite', 'network', 'pearlite', 'pearlite+spheroidite',
            'pearlite+widmanstatten', 'spheroidite', 'spheroidite+widmanstatten')
@@ -71,6 +75,8 @@ val_evaluator = [
     dict(type='SingleLabelMetric', average='macro'),
 ]
 test_evaluator = val_evaluator
+# tools/test.py --tta: the 8 dihedral views (4 flips x transposed or not), scores averaged
+tta_views = 'dihedral'
 
 # --auto-scale-lr scales the lr linearly from this batch; the micrograph configs' Adam lr (1e-4 fine-tune, 1e-3 probe) is set for batch 16.
 auto_scale_lr = dict(base_batch_size=16)

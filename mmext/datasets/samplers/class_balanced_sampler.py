@@ -14,7 +14,9 @@ What upstream already has, and what this adds:
   class drawn equally often in expectation), ``sqrt`` (1/sqrt(n), a milder correction)
   and ``oversample`` (every epoch each class is drawn exactly as often as the largest
   class: the whole minority set repeated, then topped up by a random subset, which is
-  the on-the-fly version of duplicating augmented minority images on disk). A new
+  the on-the-fly version of duplicating augmented minority images on disk), plus
+  ``uniform`` (no correction, every image equally likely: the baseline when comparing
+  the modes at one ``num_samples``). A new
   draw is made each epoch from ``seed + epoch``; under distributed training the epoch's
   draw is padded to a multiple of the world size and rank ``r`` takes positions
   ``r, r + world_size, ...``, so ranks get equal, disjoint shares that together cover it.
@@ -31,7 +33,8 @@ from mmengine.dataset import DefaultSampler
 from mmext.datasets.class_counts import class_counts, dataset_classes, dataset_labels
 from mmext.registry import DATA_SAMPLERS
 
-MODES = ('inverse', 'sqrt', 'oversample')
+MODES = ('inverse', 'sqrt', 'oversample', 'uniform')
+POWERS = {'inverse': 1.0, 'sqrt': 0.5, 'uniform': 0.0}
 
 
 @DATA_SAMPLERS.register_module()
@@ -40,9 +43,10 @@ class ClassBalancedSampler(DefaultSampler):
 
     Args:
         dataset: A classification dataset (``get_gt_labels`` or ``get_cat_ids``).
-        mode (str): ``'inverse'``, ``'sqrt'`` or ``'oversample'``.
-        num_samples (int, optional): Draws per epoch over all ranks for ``inverse`` and
-            ``sqrt`` (with replacement). Defaults to the dataset length. Not used by
+        mode (str): ``'inverse'``, ``'sqrt'``, ``'oversample'`` or ``'uniform'``.
+        num_samples (int, optional): Draws per epoch over all ranks for ``inverse``,
+            ``sqrt`` and ``uniform`` (with replacement). Defaults to the dataset length.
+            Not used by
             ``oversample``, whose epoch is ``largest class count x number of classes``.
         seed (int, optional): Shared random seed; ``None`` draws one and syncs it
             across ranks (``mmengine.dist.sync_random_seed``).
@@ -71,7 +75,7 @@ class ClassBalancedSampler(DefaultSampler):
             self.epoch_size = int(self.counts.max()) * int(present.sum())
         else:
             self.epoch_size = int(num_samples or len(self.labels))
-            power = 1.0 if mode == 'inverse' else 0.5
+            power = POWERS[mode]
             class_weight = np.zeros(len(self.counts))
             class_weight[present] = self.counts[present].astype(float)**-power
             self.sample_weights = torch.as_tensor(class_weight[self.labels],

@@ -1,0 +1,8 @@
+# Imbalance option: both milder corrections, ClassBalancedSampler mode='sqrt' and
+# class-weighted cross-entropy 1/sqrt(n) (together about the inverse-frequency weight).
+# 480 draws per epoch, the epoch of mode='oversample' on the 5-fold training sets
+# (5 classes x ~96 spheroidite), so every option trains for the same number of steps.
+_base_ = ['../resnet18-thin-texture_1xb32-20e_demo-texture-micrographs.py']
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='ClassBalancedSampler', mode='sqrt', num_samples=480))
+model = dict(head=dict(loss=dict(type='ClassWeightedCrossEntropyLoss', weighting='sqrt')))

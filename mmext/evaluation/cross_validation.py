@@ -1,0 +1,90 @@
+"""Numbers of a cross-validation: per-fold metrics, mean +- std, pooled report.
+
+Each fold's test predictions (the pickle ``tools/test.py --out`` dumps) give accuracy,
+balanced accuracy and macro-F1 through :mod:`mmext.evaluation.functional.cls_report`;
+macro-F1 averages the classes present in that test fold (a class absent from a fold
+has no F1 there). The pooled predictions of all folds (each image once per seed) get
+the full classification report, confusion matrix included.
+"""
+import csv
+import json
+import os.path as osp
+
+import numpy as np
+from mmengine.fileio import load
+
+from mmext.utils import atomic_write
+from .functional.cls_report import per_class_report, summary_metrics
+
+METRICS = ('accuracy', 'balanced_accuracy', 'macro_f1')
+
+
+def load_predictions(path):
+    """``(scores (N, C), gt (N,), img_paths)`` from a ``tools/test.py --out`` pickle."""
+    preds = load(path)
+
+    def array(value):
+        return np.asarray(value.cpu() if hasattr(value, 'cpu') else value)
+
+    scores = np.stack([array(p['pred_score']).astype(np.float64) for p in preds])
+    gt = np.array([int(array(p['gt_label']).reshape(-1)[0]) for p in preds])
+    return scores, gt, [p.get('img_path', str(i)) for i, p in enumerate(preds)]
+
+
+def fold_metrics(scores, gt):
+    """Accuracy, balanced accuracy and macro-F1 (classes present in ``gt``), in [0, 1]."""
+    out = summary_metrics(scores, gt)
+    present = set(np.unique(gt).tolist())
+    f1 = [r['f1-score'] for r in per_class_report(scores, gt)
+          if isinstance(r['class'], int) and r['class'] in present]
+    return dict(accuracy=out['accuracy'], balanced_accuracy=out['balanced_accuracy'],
+                macro_f1=float(np.mean(f1)))
+
+
+def mean_std(rows, key):
+    """Mean and sample standard deviation (ddof 1; 0 for one value) of ``key``."""
+    values = np.array([r[key] for r in rows], dtype=float)
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.
+
+
+def summarize(fold_rows):
+    """``{variant: {metric: (mean, std), 'folds': n, 'cpu_s': (mean, std)}}``."""
+    out = {}
+    for variant in dict.fromkeys(r['variant'] for r in fold_rows):
+        rows = [r for r in fold_rows if r['variant'] == variant]
+        out[variant] = {key: mean_std(rows, key) for key in METRICS}
+        out[variant]['folds'] = len(rows)
+        if all(r.get('cpu_s') is not None for r in rows):
+            out[variant]['cpu_s'] = mean_std(rows, 'cpu_s')
+    return out
+
+
+def markdown_table(summary, title=''):
+    """The summary as a Markdown table, ``mean ± std`` per metric."""
+    lines = [f'{title}\n' if title else '',
+             '| variant | folds | accuracy | balanced accuracy | macro-F1 | CPU s / fold |',
+             '|---|---|---|---|---|---|']
+    for variant, s in summary.items():
+        cells = [f'{s[k][0]:.3f} ± {s[k][1]:.3f}' for k in METRICS]
+        cpu = f'{s["cpu_s"][0]:.0f} ± {s["cpu_s"][1]:.0f}' if 'cpu_s' in s else '—'
+        lines.append(f'| {variant} | {s["folds"]} | ' + ' | '.join(cells) + f' | {cpu} |')
+    return '\n'.join(lines).lstrip('\n') + '\n'
+
+
+def write_cv_summary(out_dir, fold_rows, title=''):
+    """Write ``cv_folds.csv`` (one row per fold and variant), ``cv_summary.json`` and
+    ``cv_summary.md``; return the summary."""
+    columns = ['variant', 'seed', 'fold', 'n_train', 'n_val', 'n_test', *METRICS, 'cpu_s',
+               'checkpoint']
+    with atomic_write(osp.join(out_dir, 'cv_folds.csv'), 'w', newline='') as f:
+        writer = csv.DictWriter(f, columns, extrasaction='ignore')
+        writer.writeheader()
+        writer.writerows({k: f'{v:.6g}' if isinstance(v, float) else v
+                          for k, v in r.items()} for r in fold_rows)
+    summary = summarize(fold_rows)
+    with atomic_write(osp.join(out_dir, 'cv_summary.json')) as f:
+        json.dump({v: {k: (dict(mean=m[0], std=m[1]) if isinstance(m, tuple) else m)
+                       for k, m in s.items()} for v, s in summary.items()}, f, indent=2)
+    with atomic_write(osp.join(out_dir, 'cv_summary.md')) as f:
+        f.write(markdown_table(summary, title))
+    return summary

@@ -1,0 +1,1 @@
+from .patch_grid_classifier import PatchGridClassifier, grid_starts  # noqa: F401

@@ -1,0 +1,339 @@
+"""Cross-validate a classification config: K stratified (optionally grouped) folds.
+
+    python tools/cross_validate.py CONFIG --folds 5 [--group-column sample_key] [--seeds 1]
+        [--ann-file data/uhcsdb/metadata.csv] [--val-ratio 0.2] [--tta] [--work-dir DIR]
+        [--data-root DIR] [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+
+For every seed and fold, the rows outside the test fold are split again into train
+and an inner validation set; ``tools/train.py`` trains on the first and selects its
+best checkpoint on the second, ``tools/test.py`` tests that checkpoint on the fold
+(with ``--tta`` a second time with test-time augmentation). Everything a fold needs
+lives in ``<work_dir>/seed<S>/fold<K>/`` (its annotation files, a config inheriting
+CONFIG, checkpoints, logs, the test report and ``predictions.pkl``), and a finished
+step is not run again: rerun the same command to resume after an interruption (an
+interrupted training continues from its last checkpoint). The summary:
+``cv_folds.csv`` (per fold), ``cv_summary.json`` / ``cv_summary.md`` (mean +- std of
+accuracy, balanced accuracy, macro-F1; CPU seconds per fold) and ``pooled_<variant>/``
+(the classification report of all folds' predictions, confusion matrix included).
+
+Running again with more ``--seeds`` adds the new seeds' folds to the same work dir and
+reuses the finished ones; other folds (other data, ``--folds``, ``--group-column``,
+``--val-ratio``) are refused. Each step's CPU time (this process and its workers) is
+recorded in the fold's ``fold.json``.
+
+Data: a ``CSVDataset`` config cross-validates ``<data_root>/metadata.csv`` (or
+``--ann-file``), a folder-per-class config the class folders under its data root.
+Under ``--launcher`` every process runs the same folds (multi-GPU training of each).
+"""
+import argparse
+import contextlib
+import glob
+import importlib.util
+import json
+import os
+import os.path as osp
+import resource
+import sys
+
+from mmengine.config import DictAction
+
+from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fold
+from mmext.utils import InputError, atomic_write, exit_on_input_error
+from mmext.utils.config import get_scope, load_config
+from mmext.utils.data_root import iter_datasets
+
+TOOLS = osp.dirname(osp.abspath(__file__))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Cross-validate a classification config')
+    parser.add_argument('config', help='classification config file')
+    parser.add_argument('--folds', type=int, default=5, help='number of folds K')
+    parser.add_argument('--group-column', help='CSV column whose groups (physical samples) '
+                        'are kept whole: never in the test fold and the rest at once')
+    parser.add_argument('--seeds', type=int, default=1, help='repeat the K folds with N '
+                        'fold seeds (0..N-1; the seed also seeds the training)')
+    parser.add_argument('--ann-file', help='CSV or class-folder root to cross-validate '
+                        '(default: <data_root>/metadata.csv, or the class folders)')
+    parser.add_argument('--val-ratio', type=float, default=0.2,
+                        help='share of the training rows held out to select checkpoints')
+    parser.add_argument('--tta', action='store_true',
+                        help='also test each fold with test-time augmentation')
+    parser.add_argument('--work-dir', help='default: work_dirs/cv/<config name>')
+    parser.add_argument('--data-root', help='the config\'s data root (as in tools/train.py)')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='key=value overrides passed to every train and test run')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher (every process runs every fold)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if not 0 < args.val_ratio < 1:
+        parser.error('--val-ratio must be between 0 and 1')
+    return args
+
+
+def parse_cfg_options(options):
+    """The ``--cfg-options`` strings as the dict ``DictAction`` makes of them."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(['--cfg-options', *options]).cfg_options if options else None
+
+
+def load_tool(name):
+    """``tools/<name>.py`` as a module (``test`` would clash with Python's own package)."""
+    spec = importlib.util.spec_from_file_location(f'mmext_tool_{name}',
+                                                  osp.join(TOOLS, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def train_dataset(cfg, path):
+    dataset = next((d for name, d in iter_datasets(cfg)
+                    if name == 'train_dataloader' and 'ann_file' in d), None)
+    if dataset is None:
+        raise InputError(f'config {path}: its train dataset has no ann_file to replace')
+    return dataset
+
+
+def find_source(cfg, args):
+    """The data to fold and the class names (the config's, else the data's)."""
+    dataset = train_dataset(cfg, args.config)
+    is_csv = dataset.get('type') == 'CSVDataset'
+    path = args.ann_file
+    if path is None:
+        root = dataset.get('data_root') or ''
+        prefix = dataset.get('data_prefix') or ''
+        prefix = prefix.get('img_path', '') if isinstance(prefix, dict) else prefix
+        path = osp.join(root, 'metadata.csv') if is_csv else osp.join(root, prefix)
+        if is_csv and not osp.isfile(path):
+            raise InputError(f'{path} not found: give the CSV to cross-validate with '
+                             '--ann-file')
+    if is_csv != osp.isfile(path):
+        kind = 'a CSV' if is_csv else 'a folder of class folders'
+        raise InputError(f'{path}: the config\'s {dataset.get("type")} needs {kind}')
+    source = FoldSource(path, dataset.get('label_column', 'primary_microconstituent')
+                        if is_csv else None, args.group_column)
+    classes = list((dataset.get('metainfo') or {}).get('classes') or sorted(set(source.labels)))
+    unknown = sorted(set(source.labels) - set(classes))
+    if unknown:
+        raise InputError(f'{path}: labels {unknown} are not among the config\'s classes '
+                         f'{classes}')
+    return source, classes, is_csv
+
+
+def fold_config(config, files, classes, seed, is_csv):
+    """Text of a config that inherits ``config`` and reads this fold's files."""
+    extra = dict(split_by_folder=False, split_column=None) if is_csv else {}
+    lines = [f'_base_ = [{osp.abspath(config)!r}]',
+             f'randomness = dict(seed={seed})']
+    for split in FOLD_SPLITS:
+        dataset = dict(ann_file=osp.abspath(files[split]), metainfo=dict(classes=classes),
+                       **extra)
+        lines.append(f'{split}_dataloader = dict(dataset={dataset!r})')
+    return '\n'.join(lines) + '\n'
+
+
+def cpu_seconds():
+    own, children = (resource.getrusage(who) for who in
+                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Steps:
+    """Runs the tools' ``main`` in this process, output to a log file, timed."""
+
+    def __init__(self, args, rank, progress):
+        self.args, self.rank, self.progress = args, rank, progress
+        self.train, self.test = load_tool('train'), load_tool('test')
+        self.common = ['--launcher', args.launcher]
+        if args.data_root:
+            self.common += ['--data-root', args.data_root]
+
+    def run(self, tool, argv, log, name, options=()):
+        log = log if self.rank == 0 else f'{log}.rank{self.rank}'
+        argv = [*argv, *self.common, '--cfg-options', f'experiment_name={name}',
+                *self.args.cfg_options, *options]
+        start = cpu_seconds()
+        with open(log, 'a') as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+            try:
+                tool.main(argv)
+                code = 0
+            except SystemExit as exc:  # InputError in the tool: 'error: ...', exit 2
+                code = exc.code
+            except Exception:
+                import traceback
+                traceback.print_exc()
+                code = 1
+        if code:
+            tail = open(log).read().strip().splitlines()[-1:] or ['']
+            raise InputError(f'{name} failed ({tail[0]}); full log: {log}')
+        return cpu_seconds() - start
+
+
+def best_checkpoint(work_dir):
+    """The best checkpoint the training saved, else its last one."""
+    from mmengine.runner import find_latest_checkpoint
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')), key=osp.getmtime)
+    return best[-1] if best else find_latest_checkpoint(work_dir)
+
+
+def run_fold(steps, fold_dir, cfg_path, tag, variants):
+    """Train (or resume) and test one fold; skip what is already done. Return its
+    record: checkpoint, CPU seconds of training and of each test variant."""
+    record_path = osp.join(fold_dir, 'fold.json')
+    record = json.load(open(record_path)) if osp.isfile(record_path) else {}
+    if 'checkpoint' not in record:
+        # an interrupted training left checkpoints: continue from the latest
+        resume = ['--resume'] if osp.isfile(osp.join(fold_dir, 'last_checkpoint')) else []
+        cpu = steps.run(steps.train, [cfg_path, '--work-dir', fold_dir, *resume],
+                        osp.join(fold_dir, 'train.log'), f'{tag}_train')
+        record.update(checkpoint=best_checkpoint(fold_dir),
+                      train_cpu_s=record.get('train_cpu_s', 0) + cpu)
+        save_record(steps, record_path, record)
+    steps.progress.update(1)
+    for variant in variants:
+        pkl = osp.join(fold_dir, f'predictions_{variant}.pkl')
+        if not osp.isfile(pkl):
+            tmp = osp.join(fold_dir, f'.predictions_{variant}.tmp.pkl')
+            tta = ['--tta'] if variant == 'tta' else []
+            cpu = steps.run(steps.test, [cfg_path, record['checkpoint'], '--work-dir',
+                                         osp.join(fold_dir, variant), '--out', tmp, *tta],
+                            osp.join(fold_dir, f'{variant}.log'), f'{tag}_{variant}')
+            if steps.rank == 0:
+                os.replace(tmp, pkl)
+            record[f'{variant}_cpu_s'] = cpu
+            save_record(steps, record_path, record)
+        steps.progress.update(1)
+    return record
+
+
+def save_record(steps, path, record):
+    if steps.rank == 0:
+        with atomic_write(path) as f:
+            json.dump(record, f, indent=2)
+    barrier()
+
+
+def barrier():
+    from mmengine.dist import barrier as dist_barrier
+    dist_barrier()  # no-op without a process group
+
+
+def init_distributed(cfg, launcher):
+    """Start the process group once, before the first fold, as the tools would."""
+    if launcher == 'none':
+        return []
+    import torch
+    from mmext.engine.cpu_distributed import setup_cpu_distributed
+    if torch.cuda.is_available():
+        from mmengine.dist import init_dist
+        init_dist(launcher, **cfg.get('env_cfg', {}).get('dist_cfg', {}))
+        return []
+    setup_cpu_distributed(cfg, launcher)  # the tools then skip it: pass its settings on
+    return ['model_wrapper_cfg.type=CPUDistributedDataParallel',
+            'env_cfg.dist_cfg.backend=gloo']
+
+
+def write_folds(work_dir, source, classes, folds_by_seed):
+    """``folds.json`` (the rows of every fold). An existing one must hold the same data
+    and the same folds for the seeds both have; more seeds are added to it."""
+    import hashlib
+    rows = '\n'.join(map(str, zip(source.labels, source.groups or source.labels)))
+    content = dict(source=osp.abspath(source.path), classes=classes,
+                   rows_sha1=hashlib.sha1(rows.encode()).hexdigest(),
+                   folds={str(seed): [{split: index.tolist() for split, index in
+                                       zip(FOLD_SPLITS, fold)} for fold in folds]
+                          for seed, folds in folds_by_seed.items()})
+    path = osp.join(work_dir, 'folds.json')
+    if osp.isfile(path):
+        old = json.load(open(path))
+        new = json.loads(json.dumps(content))
+        same_seeds = set(old.get('folds', {})) & set(new['folds'])
+        if ({k: old.get(k) for k in ('source', 'classes', 'rows_sha1')} !=
+                {k: new[k] for k in ('source', 'classes', 'rows_sha1')} or
+                any(old['folds'][s] != new['folds'][s] for s in same_seeds)):
+            raise InputError(f'{path}: this work dir holds other folds (other data, --folds, '
+                             '--group-column or --val-ratio); use another --work-dir')
+        content['folds'] = {**old['folds'], **new['folds']}
+    with atomic_write(path) as f:
+        json.dump(content, f)
+
+
+def summarize(work_dir, fold_records, classes, variants, title):
+    from mmext.evaluation.cls_report import write_classification_report
+    from mmext.evaluation.cross_validation import (fold_metrics, load_predictions,
+                                                   markdown_table, write_cv_summary)
+    import numpy as np
+    rows, pooled = [], {v: [] for v in variants}
+    for (seed, fold), (fold_dir, record, sizes) in fold_records.items():
+        for variant in variants:
+            scores, gt, paths = load_predictions(
+                osp.join(fold_dir, f'predictions_{variant}.pkl'))
+            pooled[variant].append((scores, gt, paths))
+            rows.append(dict(variant=variant, seed=seed, fold=fold, **sizes,
+                             **fold_metrics(scores, gt),
+                             cpu_s=record['train_cpu_s'] + record[f'{variant}_cpu_s'],
+                             checkpoint=osp.relpath(record['checkpoint'], work_dir)))
+    for variant, parts in pooled.items():
+        write_classification_report(
+            osp.join(work_dir, f'pooled_{variant}'), np.concatenate([p[0] for p in parts]),
+            classes, gt_labels=np.concatenate([p[1] for p in parts]),
+            img_paths=[x for p in parts for x in p[2]], log=lambda msg: None)
+    summary = write_cv_summary(work_dir, rows, title)
+    return markdown_table(summary, title)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    with exit_on_input_error():
+        cfg = load_config(args.config, parse_cfg_options(args.cfg_options), args.data_root)
+        if get_scope(cfg) != 'mmpretrain':
+            raise InputError(f'config {args.config}: cross-validation is for classification '
+                             '(default_scope mmpretrain)')
+        source, classes, is_csv = find_source(cfg, args)
+        work_dir = args.work_dir or osp.join(
+            'work_dirs', 'cv', osp.splitext(osp.basename(args.config))[0])
+        args.cfg_options = [*args.cfg_options, *init_distributed(cfg, args.launcher)]
+        from mmengine.dist import get_rank
+        rank = get_rank()
+
+        folds_by_seed = {seed: fold_indices(source.labels, args.folds, seed, source.groups,
+                                            args.val_ratio)
+                         for seed in range(args.seeds)}
+        variants = ['test', 'tta'] if args.tta else ['test']
+        fold_records, configs = {}, {}
+        if rank == 0:
+            os.makedirs(work_dir, exist_ok=True)
+            write_folds(work_dir, source, classes, folds_by_seed)
+        for seed, folds in folds_by_seed.items():
+            for k, indices in enumerate(folds, start=1):
+                fold_dir = osp.join(work_dir, f'seed{seed}', f'fold{k}')
+                cfg_path = osp.join(fold_dir, f'seed{seed}_fold{k}.py')
+                if rank == 0:
+                    files = write_fold(source, fold_dir, indices, classes)
+                    with atomic_write(cfg_path) as f:
+                        f.write(fold_config(args.config, files, classes, seed, is_csv))
+                configs[seed, k] = (fold_dir, cfg_path,
+                                    {f'n_{s}': len(i) for s, i in zip(FOLD_SPLITS, indices)})
+        barrier()
+
+        from tqdm import tqdm
+        total = len(configs) * (1 + len(variants))
+        with tqdm(total=total, desc='cross-validation', unit='step', disable=rank != 0,
+                  file=sys.stderr, dynamic_ncols=True) as progress:
+            steps = Steps(args, rank, progress)
+            for (seed, k), (fold_dir, cfg_path, sizes) in configs.items():
+                progress.set_postfix_str(f'seed {seed} fold {k}/{args.folds}')
+                record = run_fold(steps, fold_dir, cfg_path, f'cv_s{seed}_f{k}', variants)
+                fold_records[seed, k] = (fold_dir, record, sizes)
+        if rank == 0:
+            title = (f'{osp.basename(args.config)}: {args.folds} folds x {args.seeds} seed(s)'
+                     f'{", grouped by " + args.group_column if args.group_column else ""}')
+            print(summarize(work_dir, fold_records, classes, variants, title))
+            print(f'per-fold metrics, summary and pooled reports: {work_dir}')
+
+
+if __name__ == '__main__':
+    main()
