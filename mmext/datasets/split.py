@@ -148,8 +148,8 @@ def read_csv_table(csv_path, required=()):
     with open_utf8_csv(csv_path) as f:
         reader = csv.DictReader(f)
         columns = list(reader.fieldnames or [])
-        rows = [(reader.line_num, {k: (v or '').strip() if isinstance(v, str) else v
-                                   for k, v in row.items()}) for row in reader]
+        rows = [(reader.line_num, {k: (v or '').strip() if v is None or isinstance(v, str)
+                                   else v for k, v in row.items()}) for row in reader]
     for column in required:
         if column and column not in columns:
             raise InputError(f'{csv_path}: missing column {column!r} '
@@ -166,7 +166,8 @@ def _group_split(labels, groups, ratios, seed):
     for k in range(len(ratios) - 1, 0, -1):
         share = ratios[k] / sum(ratios[:k + 1])
         n_groups = len(set(groups[remaining]))
-        n_splits = min(max(2, int(round(1 / share))), n_groups)
+        largest_class = max(np.unique(labels[remaining], return_counts=True)[1])
+        n_splits = min(max(2, int(round(1 / share))), n_groups, largest_class)
         if n_splits < 2:
             raise InputError(f'{n_groups} group(s) left: too few to split off '
                              f'{len(ratios) - k + 1} splits with whole groups')
