@@ -59,9 +59,15 @@ def _calm_class(runner_cls, terminal, sink):
             logger = super().build_logger(*args, **kwargs)
             for handler in logger.handlers:
                 if isinstance(handler, logging.FileHandler):
-                    sink.handlers.append(handler)
+                    # mmengine reuses the logger of a run started in the same second;
+                    # that earlier run's file handler is closed
+                    if handler.stream is not None and not handler.stream.closed:
+                        sink.handlers.append(handler)
                 elif isinstance(handler, logging.StreamHandler):
-                    handler.setStream(terminal)
+                    if getattr(handler.stream, 'closed', False):  # a reused logger's
+                        handler.stream = terminal  # setStream would flush the closed one
+                    else:
+                        handler.setStream(terminal)
                     handler.setLevel(max(handler.level, logging.WARNING))
                     handler.addFilter(_NoDeprecations())
             sink.flush()
@@ -87,6 +93,10 @@ class Console:
         return self
 
     def __exit__(self, *exc):
+        if exc[0] is not None:  # end the progress bars' lines before the error line
+            from tqdm import tqdm
+            for bar in list(getattr(tqdm, '_instances', ())):
+                bar.close()
         if self._redirect is not None:
             self._redirect.__exit__(*exc)
             self._redirect = None

@@ -56,6 +56,13 @@ class TestClassCountsAndEvalHooks(RunnerTestCase):
         self.data_root = osp.join(self.temp_dir.name, 'data')
         make_micrograph_dataset(self.data_root, seed=0, counts=COUNTS, size=(16, 16))
 
+    def csv_counts(self, split):
+        """Images per class (CLASSES order) in the generated split CSV."""
+        import csv
+        with open(osp.join(self.data_root, f'{split}.csv'), newline='') as f:
+            labels = [r['primary_microconstituent'] for r in csv.DictReader(f)]
+        return [labels.count(c) for c in CLASSES]
+
     def log_text(self, runner):
         return open(osp.join(runner.log_dir, f'{runner.timestamp}.log')).read()
 
@@ -65,7 +72,8 @@ class TestClassCountsAndEvalHooks(RunnerTestCase):
         runner.train()
         train_counts = np.bincount(runner.train_dataloader.dataset.get_gt_labels(), minlength=3)
         val_counts = np.bincount(runner.val_dataloader.dataset.get_gt_labels(), minlength=3)
-        assert train_counts.tolist() == [3, 6, 12]  # 60% of 5 / 10 / 20
+        assert train_counts.tolist() == self.csv_counts('train')  # the split tool's rows
+        assert max(train_counts) == 12  # the oversampler's draws per class below
 
         loss = runner.model.head.loss_module
         assert loss.class_counts == train_counts.tolist()
@@ -107,4 +115,4 @@ class TestClassCountsAndEvalHooks(RunnerTestCase):
         log = self.log_text(runner)
         assert 'evaluation before training skipped: resumed at epoch 1' in log
         # the counts are fed to the loss again after resume
-        assert runner.model.head.loss_module.class_counts == [3, 6, 12]
+        assert runner.model.head.loss_module.class_counts == self.csv_counts('train')

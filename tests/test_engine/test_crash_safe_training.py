@@ -87,8 +87,9 @@ def tiny(tmp_path_factory):
 def _train(root, config, work_dir, *args):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore',
                PYTHONPATH=os.pathsep.join([REPO, str(root)]))
+    # --verbose: the run's own log lines (resumed at ...) on the console, as asserted below
     return subprocess.Popen([sys.executable, 'tools/train.py', str(root / config), '--work-dir',
-                             str(work_dir), *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             str(work_dir), '--verbose', *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
