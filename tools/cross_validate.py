@@ -147,7 +147,8 @@ class Steps:
     def __init__(self, args, rank, progress):
         self.args, self.rank, self.progress = args, rank, progress
         self.train, self.test = load_tool('train'), load_tool('test')
-        self.common = ['--launcher', args.launcher]
+        # each step's console goes to its fold's log file: the full mmengine log there
+        self.common = ['--launcher', args.launcher, '--verbose']
         if args.data_root:
             self.common += ['--data-root', args.data_root]
 

@@ -17,7 +17,7 @@ from mmext.datasets.coco_checks import rle_problem
 from mmext.evaluation.coco_io import load_coco_gt, load_results
 from mmext.utils import InputError
 
-SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 H, W = 6, 7
 
@@ -172,8 +172,9 @@ def test_coco_annotations_load_or_input_error(folder, coco):
 
 
 def test_some_random_sets_load():
-    """The strategy is not all garbage: both parsers accepted some sets above."""
-    assert LOADED.count('COCO') >= 5 and LOADED.count('ParticleDataset') >= 5
+    """The strategy is not all garbage: both parsers accepted some sets above. (How many
+    varies with the tests run before it in the process, 4 to 10 seen, so only 'some'.)"""
+    assert LOADED.count('COCO') >= 2 and LOADED.count('ParticleDataset') >= 2
 
 
 # -- RLE strings ------------------------------------------------------------------------
