@@ -14,22 +14,12 @@ model = dict(
     head=dict(num_classes=len(classes), in_channels=base_channels * 8),
     data_preprocessor=dict(num_classes=len(classes), mean=[127.5] * 3, std=[64.0] * 3))
 
-train_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.5, 1.0)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomFlip', prob=0.5, direction='vertical'),
-    dict(type='Rotate', magnitude_range=(0, 180), magnitude_std='inf', prob=0.5,
-         interpolation='bilinear'),
-    dict(type='ColorJitter', brightness=0.2, contrast=0.2),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(type='ResizeEdge', scale=img_size, edge='short'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
+# the micrograph base's pipelines with the size changed (as micrographs_400px.py does)
+train_pipeline = _base_.train_pipeline
+train_pipeline[1].scale = img_size  # RandomResizedCrop
+test_pipeline = _base_.test_pipeline
+test_pipeline[1].scale = img_size  # ResizeEdge
+test_pipeline[2].crop_size = img_size  # CenterCrop
 _loader = dict(num_workers=0, persistent_workers=False)
 train_dataloader = dict(**_loader, batch_size=32,
                         dataset=dict(metainfo=dict(classes=classes), pipeline=train_pipeline))
