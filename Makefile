@@ -1,5 +1,5 @@
 # mmext: `make demo` (main job on the generated demo data) and `make test`.
-# Both install what they need first (tools/install.sh: venv in $(VENV), mmcv with ops).
+# Both install what they need first (tools/misc/install.sh: venv in $(VENV), mmcv with ops).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
@@ -7,13 +7,13 @@ export VENV
 .PHONY: install demo demo-data test bench gpu-checks clean
 
 install:
-	bash tools/install.sh
+	bash tools/misc/install.sh
 
 demo: install
-	bash tools/run_demo.sh
+	bash tools/misc/run_demo.sh
 
 demo-data: install
-	$(PY) tools/make_demo_data.py
+	$(PY) tools/misc/make_demo_data.py
 
 test: install
 	$(PY) -m pytest tests
@@ -22,7 +22,7 @@ bench: install
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 gpu-checks: install
-	bash tools/gpu_checks.sh
+	bash tools/misc/gpu_checks.sh
 
 clean:
 	rm -rf work_dirs data/demo

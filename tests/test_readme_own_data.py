@@ -76,7 +76,7 @@ def test_readme_blocks_are_found():
     assert [lang for lang, _ in blocks] == ['bash', 'python', 'bash']
     commands = [c for lang, b in blocks if lang == 'bash' for c in shell_commands(b)]
     assert sum(c.startswith('python tools/train.py') for c in commands) == 3
-    assert sum(c.startswith('python tools/check_data.py') for c in commands) == 2
+    assert sum(c.startswith('python tools/analysis_tools/check_data.py') for c in commands) == 2
 
 
 def test_readme_own_data_runs_as_written(project):

@@ -12,7 +12,7 @@ custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 # Dense scenes: real particle photos hold about 60 and up to ~500-600 particles, so every
 # stage keeps at least 1000 per image (mmdet's COCO values, 1000 proposals and 100
 # detections, would truncate them): 3000 RPN proposals (~5 per particle at 600),
-# 1000 detections, 1000 COCO max detections. tools/check_data.py warns when a split's
+# 1000 detections, 1000 COCO max detections. tools/analysis_tools/check_data.py warns when a split's
 # instances per image come near these limits and prints the --cfg-options to raise them.
 particle_max_per_img = 1000
 particle_rpn_test_cfg = dict(

@@ -1,5 +1,5 @@
 # Demo: particle instance segmentation on the generated demo set
-# (`python tools/make_demo_data.py` writes data/demo/particles/). Random init, CPU-sized:
+# (`python tools/misc/make_demo_data.py` writes data/demo/particles/). Random init, CPU-sized:
 # a thin ResNet-18 (32 base channels) with a 64-channel FPN at 320x256, 240 iterations.
 _base_ = [
     'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',

@@ -1,5 +1,5 @@
 # Demo of the native-resolution texture recipe on the generated texture micrographs
-# (`python tools/make_demo_data.py --only texture-micrographs` writes
+# (`python tools/misc/make_demo_data.py --only texture-micrographs` writes
 # data/demo/texture-micrographs/: 160x160 images whose 5 classes differ only in 2-4 px
 # texture, 30:1 imbalance). Random init, CPU-sized: ResNet-18 with 16 base channels on
 # 48x48 patches, 20 epochs; test = the mean of a 4x4 grid of 48x48 patches. Imbalance:

@@ -1,5 +1,5 @@
 # Demo: steel-micrograph phase classification on the generated demo set
-# (`python tools/make_demo_data.py` writes data/demo/micrographs/). Random init, CPU-sized:
+# (`python tools/misc/make_demo_data.py` writes data/demo/micrographs/). Random init, CPU-sized:
 # ResNet-18 at 64x64, 20 epochs, class-balanced sampling against the 10:1 imbalance.
 _base_ = [
     'mmpretrain::_base_/models/resnet18.py',
@@ -29,7 +29,7 @@ test_pipeline = [
 ]
 
 # images/ + metadata.csv, split by sample into {train,val,test}.csv (the demo generator
-# runs the same split as tools/split_dataset.py metadata.csv --group-column sample_key)
+# runs the same split as tools/dataset_converters/split_dataset.py metadata.csv --group-column sample_key)
 dataset = dict(type='CSVDataset', data_root=data_root, data_prefix='images/',
                split_by_folder=False, metainfo=dict(classes=classes))
 train_dataloader = dict(

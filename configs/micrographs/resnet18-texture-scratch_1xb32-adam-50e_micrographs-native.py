@@ -11,7 +11,7 @@
 # Imbalance: ClassBalancedSampler(mode='sqrt') with ClassWeightedCrossEntropyLoss
 # (weighting='sqrt'), together an inverse-frequency correction split between sampling and
 # loss. Chosen by cross-validated macro-F1 (tools/cross_validate.py, 5 grouped folds x 3
-# fold seeds) on the generated texture micrographs (tools/make_demo_data.py --only
+# fold seeds) on the generated texture micrographs (tools/misc/make_demo_data.py --only
 # texture-micrographs: 5 classes differing only in 2-4 px texture, 150/45/20/8/5 images,
 # 30:1), with this recipe at CPU size (configs/demo/texture-imbalance/, 16 base channels,
 # 48 px patches, 12 epochs of 480 draws): macro-F1 0.80 +- 0.13 against 0.77 +- 0.20

@@ -1,4 +1,4 @@
-"""Local web app (Gradio) over one config + checkpoint, behind ``tools/app.py``.
+"""Local web app (Gradio) over one config + checkpoint, behind ``tools/visualization/app.py``.
 
 - classifier (mmpretrain scope): top-k classes with scores and a Grad-CAM overlay of
   the predicted class;

@@ -4,7 +4,7 @@ UHCSDB comes as one ``metadata.csv`` over one image folder: a path column, a lab
 column, and free-form columns (``sample_key``, ``magnification``, processing). A split is
 chosen in one of three ways:
 
-* split CSVs: ``ann_file='train.csv'`` etc., as ``tools/split_dataset.py metadata.csv``
+* split CSVs: ``ann_file='train.csv'`` etc., as ``tools/dataset_converters/split_dataset.py metadata.csv``
   writes them (every row is taken; ``split_by_folder=False``);
 * a split column: ``ann_file='metadata.csv', split_column='split', split='train'``;
 * split folders: ``data_prefix='train'`` with the split's image files in that folder

@@ -1,6 +1,6 @@
 """Reading COCO ground-truth and results jsons into per-image RLE lists.
 
-Shared by ``tools/eval_iou_f1.py`` and ``tools/particle_shapes.py``; bad input raises
+Shared by ``tools/analysis_tools/eval_iou_f1.py`` and ``tools/analysis_tools/particle_shapes.py``; bad input raises
 :class:`mmext.utils.InputError` with a one-line message.
 """
 import contextlib

@@ -1,4 +1,4 @@
-"""Headless Chromium (Debian's ``chromium``, installed by tools/install_browser.sh) driven
+"""Headless Chromium (Debian's ``chromium``, installed by tools/misc/install_browser.sh) driven
 by Playwright's Python client through ``executable_path``: no browser download."""
 import os
 import os.path as osp
@@ -15,7 +15,7 @@ SCREENSHOT_DIR = os.environ.get('MMEXT_SCREENSHOTS')
 def browser():
     from playwright.sync_api import sync_playwright
     exe = shutil.which('chromium')
-    assert exe, 'chromium is not installed: run tools/install_browser.sh'
+    assert exe, 'chromium is not installed: run tools/misc/install_browser.sh'
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, args=['--no-sandbox', '--disable-gpu'])
         yield b

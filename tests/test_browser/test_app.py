@@ -1,4 +1,4 @@
-"""tools/app.py's Gradio app in headless Chromium: upload an image, get a result; a bad
+"""tools/visualization/app.py's Gradio app in headless Chromium: upload an image, get a result; a bad
 file gets a message in the page. Random-init demo models, saved as checkpoints."""
 import os.path as osp
 import socket

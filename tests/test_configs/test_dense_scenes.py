@@ -9,7 +9,6 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.structures import InstanceData
 
 from mmext.utils.config import drop_pretrained_init, register_scope
 

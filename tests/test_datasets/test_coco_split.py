@@ -1,11 +1,11 @@
 """COCO train/val and k-fold splits: determinism, disjointness, annotations follow images."""
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from mmext.datasets.coco_split import k_folds, split_train_val, write_splits
+from mmext.testing import load_tool
 from mmext.utils import InputError
 
 
@@ -73,10 +73,7 @@ def test_bad_input():
 def test_tool_writes_files(tmp_path, capsys):
     src = tmp_path / 'ann.json'
     src.write_text(json.dumps(make_coco()))
-    path = Path(__file__).resolve().parents[2] / 'tools' / 'split_coco.py'
-    spec = importlib.util.spec_from_file_location('tool_split_coco', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('split_coco')
     tool.main([str(src), '--folds', '3', '--out-dir', str(tmp_path / 'folds')])
     val0 = json.loads((tmp_path / 'folds' / 'fold_0' / 'val.json').read_text())
     assert len(val0['images']) == 8 and 'fold_2/train.json' in capsys.readouterr().out

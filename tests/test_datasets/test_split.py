@@ -1,4 +1,3 @@
-import importlib.util
 import os
 import os.path as osp
 
@@ -6,6 +5,7 @@ import numpy as np
 import pytest
 
 from mmext.datasets.split import split_counts, write_split
+from mmext.testing import load_tool
 from mmext.utils import InputError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -96,16 +96,8 @@ def test_too_small_class_and_empty_folder(tmp_path):
         write_split(root, (0.5, 0.5))
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'split_dataset_tool', osp.join(REPO, 'tools', 'split_dataset.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_tool(tmp_path, capsys):
-    tool = load_tool()
+    tool = load_tool('split_dataset')
     root = make_folders(tmp_path / 'data', {'a': 10, 'b': 10})
     tool.main([root, '--ratios', '0.6', '0.2', '0.2', '--out-dir', str(tmp_path / 'ann')])
     assert len(read_lines(tmp_path / 'ann' / 'train.txt')) == 12
@@ -185,7 +177,7 @@ def test_csv_split_deterministic_and_ungrouped_exact(tmp_path):
 ])
 def test_split_tool_bad_columns(run_tool, tmp_path, extra, message):
     write_metadata(tmp_path / 'metadata.csv')
-    proc = run_tool('tools/split_dataset.py', str(tmp_path / 'metadata.csv'), *extra,
+    proc = run_tool('tools/dataset_converters/split_dataset.py', str(tmp_path / 'metadata.csv'), *extra,
                     check=False)
     assert proc.returncode == 2
     assert message in proc.stderr.strip().splitlines()[-1]
@@ -194,7 +186,7 @@ def test_split_tool_bad_columns(run_tool, tmp_path, extra, message):
 
 def test_split_tool_on_a_csv_prints_counts_and_groups(run_tool, tmp_path):
     write_metadata(tmp_path / 'metadata.csv', n_samples=12, seed=2)
-    proc = run_tool('tools/split_dataset.py', str(tmp_path / 'metadata.csv'),
+    proc = run_tool('tools/dataset_converters/split_dataset.py', str(tmp_path / 'metadata.csv'),
                     '--group-column', 'sample_key', '--ratios', '0.6', '0.2', '0.2')
     lines = proc.stdout.splitlines()
     assert lines[0].split() == ['class', 'train', 'val', 'test']
@@ -202,5 +194,5 @@ def test_split_tool_on_a_csv_prints_counts_and_groups(run_tool, tmp_path):
     assert sum(map(int, groups[1:])) == 12
     assert (tmp_path / 'test.csv').exists()
     # a group folder-per-class set has no columns
-    proc = run_tool('tools/split_dataset.py', str(tmp_path), '--group-column', 'x', check=False)
+    proc = run_tool('tools/dataset_converters/split_dataset.py', str(tmp_path), '--group-column', 'x', check=False)
     assert proc.returncode == 2 and 'groups need an annotation CSV' in proc.stderr

@@ -1,8 +1,6 @@
 """IoU-weighted F1: hand-built cases, the pure-Python reference, the evaluator, the tool."""
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,16 +14,9 @@ from pycocotools import mask as mask_utils
 from mmext.evaluation.functional import (counts_from_ious, iou_weighted_f1,
                                          iou_weighted_f1_reference)
 from mmext.evaluation.functional.rle import encode_masks
+from mmext.testing import load_tool
 
 H, W = 40, 60
-
-
-def load_tool(name):
-    path = Path(__file__).resolve().parents[2] / 'tools' / f'{name}.py'
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def box(y0, x0, y1, x1):

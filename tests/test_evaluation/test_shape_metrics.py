@@ -1,8 +1,6 @@
 """Particle shape metrics on analytic shapes, the RLE crop decoder and the report tool."""
 import csv
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from mmext.evaluation.functional.shape_metrics import (compare_distributions,
                                                        shape_metrics_from_masks,
                                                        shape_metrics_from_rles, summarize,
                                                        to_physical)
+from mmext.testing import load_tool
 
 H, W = 160, 200
 
@@ -128,10 +127,7 @@ def test_report_tool(tmp_path):
            dict(image_id=1, category_id=1, segmentation=rles[1], score=0.2)]
     (tmp_path / 'gt.json').write_text(json.dumps(gt))
     (tmp_path / 'res.json').write_text(json.dumps(res))
-    path = Path(__file__).resolve().parents[2] / 'tools' / 'particle_shapes.py'
-    spec = importlib.util.spec_from_file_location('tool_particle_shapes', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('particle_shapes')
     out = tmp_path / 'out'
     tool.main([str(tmp_path / 'res.json'), '--compare',
                str(tmp_path / 'gt.json'), '--um-per-px', '2', '--score-thr', '0.5',

@@ -15,6 +15,8 @@ import pytest
 import torch
 from pycocotools import mask as mask_utils
 
+from mmext.testing import tool_path
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CFG = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
 _MODULES = {}
@@ -115,7 +117,7 @@ def _gt(**changes):
 
 
 def eval_case(gt=None, results=None, raw_gt=None, raw_results=None):
-    """tools/eval_iou_f1.py GT RESULTS --out metrics.json."""
+    """tools/analysis_tools/eval_iou_f1.py GT RESULTS --out metrics.json."""
 
     def make(tmp):
         good_gt, rle = _gt()
@@ -275,7 +277,7 @@ CASES = {
                                  r'imgs: no images \(', ('preds.csv', )),
     'submit empty folder': Case('submit', _images_case('submit', lambda f: None),
                                 r'imgs: no images \(', ('sub.json', 'sub.images.json')),
-    # COCO ground-truth json (tools/eval_iou_f1.py)
+    # COCO ground-truth json (tools/analysis_tools/eval_iou_f1.py)
     'coco malformed json': Case('eval_iou_f1', eval_case(raw_gt=b'{"images": [}'),
                                 r'gt.json: not valid JSON', ('metrics.json', )),
     'coco not UTF-8': Case('eval_iou_f1', eval_case(raw_gt=b'{"images": "\xff"}'),
@@ -392,7 +394,7 @@ def test_bad_input_is_one_line(kind, tmp_path, capsys):
     assert tool == case.tool
     capsys.readouterr()
     with pytest.raises(SystemExit) as info:
-        _module(ROOT / 'tools' / f'{tool}.py').main(argv)
+        _module(tool_path(tool)).main(argv)
     err = capsys.readouterr().err
     assert info.value.code == 2, err[-2000:]
     lines = [line for line in err.splitlines() if line.startswith('error: ')]

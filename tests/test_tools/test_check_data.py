@@ -1,7 +1,6 @@
-"""tools/check_data.py on generated data: a clean set passes, each deliberate defect of a
+"""tools/analysis_tools/check_data.py on generated data: a clean set passes, each deliberate defect of a
 broken copy is found (in the JSON report and the exit status), and each printed
 ``--cfg-options`` fix removes its warning."""
-import importlib.util
 import json
 import math
 import os
@@ -15,6 +14,7 @@ from mmcv.image.geometric import rescale_size
 from PIL import Image
 
 from mmext.datasets.data_check.resize import ResizeStep
+from mmext.testing import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DET = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
@@ -39,19 +39,11 @@ CLS_COUNTS = {'train': {'common': 12, 'rare': 2}, 'val': {'common': 3, 'rare': 1
               'test': {'common': 3, 'rare': 1}}
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('tool_check_data',
-                                                  ROOT / 'tools' / 'check_data.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def check(tmp_path, *args, name='report.json'):
     """Run the tool in-process; return (exit status, report dict or None)."""
     out = tmp_path / name
     with pytest.raises(SystemExit) as exc:
-        load_tool().main([*map(str, args), '--out', str(out)])
+        load_tool('check_data').main([*map(str, args), '--out', str(out)])
     return exc.value.code, (json.loads(out.read_text()) if out.exists() else None)
 
 

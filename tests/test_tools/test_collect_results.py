@@ -1,4 +1,4 @@
-"""tools/collect_results.py --collect-only on fake work_dirs."""
+"""tools/analysis_tools/collect_results.py --collect-only on fake work_dirs."""
 import csv
 import json
 import os

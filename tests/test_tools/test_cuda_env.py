@@ -1,10 +1,9 @@
-"""tools/cuda_env.py, what install.sh decides with: device target, arch list, cache key, the CUDA
+"""tools/misc/cuda_env.py, what install.sh decides with: device target, arch list, cache key, the CUDA
 toolkit matching torch, the CUDA kernels inside a built mmcv extension and the ops check.
 CPU-only: a fake torch stands in for GPUs, fake nvcc scripts for toolkits, small ELF files
 written here (by the ELF64 and fatbin layouts) for extensions; real files are checked where
 present (torch's own CUDA library against torch's arch list, the CPU-only mmcv wheel)."""
 import glob
-import importlib.util
 import os
 import stat
 import struct
@@ -16,18 +15,13 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from mmext.testing import load_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 ARCHS_CU130 = ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120']
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('tool_cuda_env', ROOT / 'tools' / 'cuda_env.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ce = load_tool()
+ce = load_tool('cuda_env')
 
 
 def fake_torch(caps=(), cuda='13.0', archs=ARCHS_CU130):
@@ -254,9 +248,9 @@ def test_check_ops_on_the_installed_mmcv():
 
 
 def test_install_mmcv_without_venv_says_what_to_do(tmp_path):
-    result = subprocess.run(['bash', str(ROOT / 'tools' / 'install.sh'), 'mmcv'],
+    result = subprocess.run(['bash', str(ROOT / 'tools' / 'misc' / 'install.sh'), 'mmcv'],
                             env=dict(os.environ, VENV=str(tmp_path / 'none')),
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f'error: no virtual environment at {tmp_path / "none"}: run bash tools/install.sh first']
+        f'error: no virtual environment at {tmp_path / "none"}: run bash tools/misc/install.sh first']

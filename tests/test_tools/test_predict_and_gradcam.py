@@ -1,6 +1,5 @@
-"""tools/predict.py and tools/gradcam.py on a random-init ResNet-18 at 64x64."""
+"""tools/predict.py and tools/visualization/gradcam.py on a random-init ResNet-18 at 64x64."""
 import csv
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -9,6 +8,7 @@ import pytest
 import torch
 
 import mmext  # noqa: F401
+from mmext.testing import load_tool
 
 CLASSES = ['ferrite', 'pearlite', 'martensite']
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -28,13 +28,6 @@ test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(64, 
 test_dataloader = dict(batch_size=2, dataset=dict(type='CustomDataset', data_root='',
                                                   pipeline=test_pipeline))
 """
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')

@@ -1,7 +1,6 @@
 """Submission: encoding/validation unit tests and cheap end-to-end runs of tools/submit.py
 (a random-init thin Mask R-CNN on 64×80 demo images), round-tripped through pycocotools."""
 import contextlib
-import importlib.util
 import io
 import json
 from pathlib import Path
@@ -16,17 +15,11 @@ from pycocotools.cocoeval import COCOeval
 
 from mmext.apis.submission import (check_results, load_test_images, predictions_to_results,
                                    validate_with_loadres)
+from mmext.testing import load_tool
 from mmext.utils import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CFG = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def instances(masks, scores, labels=None):

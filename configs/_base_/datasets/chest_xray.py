@@ -1,5 +1,5 @@
 # Chest X-ray, 4 classes, 256x256. One folder per class, split reproducibly first:
-#   python tools/split_dataset.py data/chest_xray --ratios 0.8 0.1 0.1 --seed 0
+#   python tools/dataset_converters/split_dataset.py data/chest_xray --ratios 0.8 0.1 0.1 --seed 0
 # writes data/chest_xray/{train,val,test,classes}.txt (lines "<class>/<file> <index>")
 # read by mmpretrain's CustomDataset. The classes below are the sorted folder names.
 data_root = 'data/chest_xray/'

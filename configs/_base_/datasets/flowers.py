@@ -1,5 +1,5 @@
 # Flowers (5 classes), 224x224. One folder per class, split reproducibly first:
-#   python tools/split_dataset.py data/flowers/flower_photos --ratios 0.8 0.1 0.1 --seed 0
+#   python tools/dataset_converters/split_dataset.py data/flowers/flower_photos --ratios 0.8 0.1 0.1 --seed 0
 # writes data/flowers/flower_photos/{train,val,test,classes}.txt for CustomDataset.
 # Online augmentation: flip, rotation within +-15 degrees, colour jitter.
 data_root = 'data/flowers/flower_photos/'

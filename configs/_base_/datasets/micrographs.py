@@ -2,7 +2,7 @@
 #   data_root/metadata.csv          one row per image: path, sample_key, ..., primary_microconstituent
 #   data_root/images/               every image file (PNG/TIF, RGB, grayscale or palette)
 #   data_root/{train,val,test}.csv  the split, made once by
-#       python tools/split_dataset.py data_root/metadata.csv --group-column sample_key
+#       python tools/dataset_converters/split_dataset.py data_root/metadata.csv --group-column sample_key
 #     (several micrographs per physical sample: a sample never straddles two splits)
 # Set data_root in a config that inherits this one or with --data-root DIR. Class
 # imbalance (up to ~75:1) is corrected by oversampling: each epoch draws every class as

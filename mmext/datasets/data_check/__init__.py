@@ -1,4 +1,4 @@
-"""Check a config's data before training (``tools/check_data.py``).
+"""Check a config's data before training (``tools/analysis_tools/check_data.py``).
 
 :func:`check_data` builds every split of a config through the registries of its scope
 (no model), decodes and hashes every image, and returns a JSON-ready report: per-split

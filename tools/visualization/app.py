@@ -1,7 +1,7 @@
 """Interactive local web app over a config + checkpoint (classifier or particle model).
 
     pip install -e .[app]
-    python tools/app.py CONFIG CHECKPOINT [--port 7860] [--host 127.0.0.1] [--um-per-px 0.5]
+    python tools/visualization/app.py CONFIG CHECKPOINT [--port 7860] [--host 127.0.0.1] [--um-per-px 0.5]
 
 Then open http://127.0.0.1:7860 and drop an image.
 """

@@ -2,7 +2,7 @@
 # The main job on the embedded demo data: generate it, then train and test one
 # classification and one instance-segmentation model, and say where the outputs are.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 PY=${VENV:-.venv}/bin/python
 # calm console: the tools show progress bars and a summary; full logs are in work_dirs/
 export PYTHONWARNINGS=${PYTHONWARNINGS:-'ignore:pkg_resources is deprecated:UserWarning'}
@@ -10,7 +10,7 @@ CLS=configs/demo/resnet18_1xb32-20e_demo-micrographs.py
 DET=configs/demo/mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py
 start=$(date +%s)
 
-"$PY" tools/make_demo_data.py --out-dir data/demo
+"$PY" tools/misc/make_demo_data.py --out-dir data/demo
 for cfg in "$CLS" "$DET"; do
   name=$(basename "$cfg" .py)
   echo "== train $name"

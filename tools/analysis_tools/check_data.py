@@ -1,6 +1,6 @@
 """Check a config's data before training: every split, every image.
 
-    python tools/check_data.py CONFIG [--data-root DIR] [--cfg-options k=v ...] \\
+    python tools/analysis_tools/check_data.py CONFIG [--data-root DIR] [--cfg-options k=v ...] \\
         [--work-dir DIR] [--out data_check.json]
 
 Builds the train/val/test datasets of any mmext config (no model), decodes and hashes

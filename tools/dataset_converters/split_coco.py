@@ -1,8 +1,8 @@
 """Split a COCO json by image into train/val, or into k folds, deterministically.
 
-    python tools/split_coco.py data/particles/annotations/train.json --val-ratio 0.2 \
+    python tools/dataset_converters/split_coco.py data/particles/annotations/train.json --val-ratio 0.2 \
         --seed 0 --out-dir data/particles/annotations/split
-    python tools/split_coco.py train.json --folds 5 --out-dir data/particles/annotations/folds
+    python tools/dataset_converters/split_coco.py train.json --folds 5 --out-dir data/particles/annotations/folds
 
 Writes ``train.json``/``val.json`` (or ``fold_{k}/train.json``/``fold_{k}/val.json``);
 annotations follow their images; categories and info are kept.

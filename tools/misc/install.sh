@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Create (or reuse) a virtual environment with mmext's pinned stack and mmcv 2.1.0 with ops.
 #
-#   bash tools/install.sh            # venv in .venv (VENV=... to choose)
-#   bash tools/install.sh mmcv       # only (re)check / install mmcv's ops in an existing $VENV
+#   bash tools/misc/install.sh            # venv in .venv (VENV=... to choose)
+#   bash tools/misc/install.sh mmcv       # only (re)check / install mmcv's ops in an existing $VENV
 #
 # mmcv 2.1.0 (the newest mmdet 3.3.0 accepts) ships no wheel for current torch. Its ops are built
-# for the machine's device (tools/cuda_env.py): CUDA kernels when torch sees a GPU (or
+# for the machine's device (tools/misc/cuda_env.py): CUDA kernels when torch sees a GPU (or
 # FORCE_CUDA=1 with TORCH_CUDA_ARCH_LIST), CPU only otherwise or with MMEXT_DEVICE=cpu.
 # The wheel is taken from $MMEXT_WHEELHOUSE (its <key>/ folder, then its top) or the local
 # cache (~/.cache/mmext/wheels/<key>/, key = torch version, cu<version> or cpu, Python, arch,
@@ -15,7 +15,7 @@
 # toolkit or NVIDIA's wheels from PyPI), and cached for the next install.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 MMCV_VERSION=2.1.0
@@ -23,7 +23,7 @@ CACHE_ROOT=${MMEXT_CACHE:-$HOME/.cache/mmext}
 py() { "$VENV/bin/python" "$@"; }
 pip() { py -m pip "$@"; }
 log() { printf '[install] %s\n' "$*"; }
-cuda_env() { py tools/cuda_env.py "$@"; }
+cuda_env() { py tools/misc/cuda_env.py "$@"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
 mmcv_ok() {  # mmcv $MMCV_VERSION is installed and its ops run on the target device
@@ -112,7 +112,7 @@ install_mmcv() {
 }
 
 main() {
-  bash tools/install_browser.sh  # chromium for the browser tests (apt-get when missing)
+  bash tools/misc/install_browser.sh  # chromium for the browser tests (apt-get when missing)
   local stamp="$VENV/.mmext-stack"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(stack_hash)" ] && mmcv_ok; then
     log "environment $VENV is up to date"
@@ -131,7 +131,7 @@ main() {
 }
 
 if [ "${1:-}" = mmcv ]; then
-  [ -x "$VENV/bin/python" ] || die "no virtual environment at $VENV: run bash tools/install.sh first"
+  [ -x "$VENV/bin/python" ] || die "no virtual environment at $VENV: run bash tools/misc/install.sh first"
   install_mmcv
 else
   main "$@"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The GPU checks, one command on a GPU machine whose $VENV has the stack and mmcv with CUDA ops
-# (bash tools/install.sh): the demo configs train and test on CUDA, --amp training of both
+# (bash tools/misc/install.sh): the demo configs train and test on CUDA, --amp training of both
 # families (the checkpoint must hold AmpOptimWrapper's loss scaler), a 1-GPU
 # tools/dist_train.sh run, then bench/bench_maskrcnn_gpu.py. Outputs in work_dirs/gpu/.
 #
-#   bash tools/gpu_checks.sh [bench args...]      # SKIP_BENCH=1 to leave the bench out
+#   bash tools/misc/gpu_checks.sh [bench args...]      # SKIP_BENCH=1 to leave the bench out
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 PY=${VENV:-.venv}/bin/python
 CLS=configs/demo/resnet18_1xb32-20e_demo-micrographs.py
 DET=configs/demo/mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py
@@ -15,13 +15,13 @@ step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 
 step "device"
 "$PY" -c 'import sys, torch
-torch.cuda.is_available() or sys.exit("error: torch sees no GPU: tools/gpu_checks.sh is for GPU machines")
+torch.cuda.is_available() or sys.exit("error: torch sees no GPU: tools/misc/gpu_checks.sh is for GPU machines")
 print(torch.cuda.get_device_name(0), "torch", torch.__version__, "CUDA", torch.version.cuda)'
-"$PY" tools/cuda_env.py check-ops | grep -qx cuda || { echo "mmcv ops do not run on CUDA"; exit 1; }
+"$PY" tools/misc/cuda_env.py check-ops | grep -qx cuda || { echo "mmcv ops do not run on CUDA"; exit 1; }
 echo "mmcv ops: RoIAlign and nms on CUDA match the CPU"
 
 step "demo: train and test on CUDA"
-VENV=${VENV:-.venv} bash tools/run_demo.sh
+VENV=${VENV:-.venv} bash tools/misc/run_demo.sh
 
 for cfg in "$CLS" "$DET"; do
   name=$(basename "$cfg" .py)

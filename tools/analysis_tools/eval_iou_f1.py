@@ -3,7 +3,7 @@
 Prints the particle challenge's IoU-weighted F1 (precision, recall, ΣIoU, TP/FP/FN) and,
 beside it, COCO bbox and segm mAP (pycocotools COCOeval).
 
-    python tools/eval_iou_f1.py data/particles/annotations/val.json work_dirs/val_results.json
+    python tools/analysis_tools/eval_iou_f1.py data/particles/annotations/val.json work_dirs/val_results.json
 """
 import argparse
 import json

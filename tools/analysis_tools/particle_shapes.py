@@ -1,10 +1,10 @@
 """Particle size and shape metrics (CSV + histograms) from a COCO gt or results json.
 
     # ground truth alone
-    python tools/particle_shapes.py data/particles/annotations/val.json --um-per-px 0.8 \
+    python tools/analysis_tools/particle_shapes.py data/particles/annotations/val.json --um-per-px 0.8 \
         --out-dir work_dirs/shapes_gt
     # predictions, side by side with the ground truth
-    python tools/particle_shapes.py results.json --compare val.json --score-thr 0.5 \
+    python tools/analysis_tools/particle_shapes.py results.json --compare val.json --score-thr 0.5 \
         --um-per-px 0.8 --out-dir work_dirs/shapes_pred
 
 Per instance: area, equivalent diameter, perimeter, circularity, axes, aspect ratio,

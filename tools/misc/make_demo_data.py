@@ -1,8 +1,8 @@
 """Generate the demo datasets (deterministic from --seed) into a git-ignored folder.
 
-    python tools/make_demo_data.py                 # data/demo/{micrographs,particles}
-    python tools/make_demo_data.py --out-dir /tmp/demo --seed 1
-    python tools/make_demo_data.py --only texture-micrographs   # data/demo/texture-micrographs
+    python tools/misc/make_demo_data.py                 # data/demo/{micrographs,particles}
+    python tools/misc/make_demo_data.py --out-dir /tmp/demo --seed 1
+    python tools/misc/make_demo_data.py --only texture-micrographs   # data/demo/texture-micrographs
 """
 import argparse
 import os.path as osp

@@ -1,6 +1,6 @@
 """Write class-activation-map overlays (Grad-CAM and variants) for images.
 
-    python tools/gradcam.py CONFIG CHECKPOINT IMG [IMG ...] --out-dir cams \
+    python tools/visualization/gradcam.py CONFIG CHECKPOINT IMG [IMG ...] --out-dir cams \
         [--method gradcam|gradcam++|xgradcam|eigencam|...] \
         [--target-layers backbone.layer4] [--target-class N]
 

@@ -1,7 +1,7 @@
 """Run a list of configs (train, then test) and collect their final metrics into one
 table, written as CSV and Markdown.
 
-    python tools/collect_results.py configs/particles/ablations/*.py \
+    python tools/analysis_tools/collect_results.py configs/particles/ablations/*.py \
         --work-dir-root work_dirs --out results/ablations [--collect-only] [--tta]
 
 ``--collect-only`` skips training/testing and reads the existing work_dirs

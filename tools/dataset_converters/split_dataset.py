@@ -2,14 +2,14 @@
 
 Folder per class (chest X-ray, flowers)::
 
-    python tools/split_dataset.py data/flowers/flower_photos --ratios 0.8 0.1 0.1 --seed 0
+    python tools/dataset_converters/split_dataset.py data/flowers/flower_photos --ratios 0.8 0.1 0.1 --seed 0
 
 writes ``train.txt``, ``val.txt``, ``test.txt`` (``<class>/<file> <label_index>`` lines, read
 by mmpretrain's ``CustomDataset``) and ``classes.txt``.
 
 One annotation CSV over one image folder (UHCSDB's ``metadata.csv``)::
 
-    python tools/split_dataset.py data/uhcsdb/metadata.csv --group-column sample_key
+    python tools/dataset_converters/split_dataset.py data/uhcsdb/metadata.csv --group-column sample_key
 
 writes ``train.csv``, ``val.csv``, ``test.csv`` (the CSV's rows, every column kept, read by
 ``CSVDataset``) and ``classes.txt``; with ``--group-column`` all rows of one group (a

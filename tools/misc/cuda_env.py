@@ -1,12 +1,12 @@
-"""What tools/install.sh needs to know to give mmcv ops that run where they will be used.
+"""What tools/misc/install.sh needs to know to give mmcv ops that run where they will be used.
 
-    python tools/cuda_env.py target            # 'cpu' or 'cuda': what mmcv's ops are built for
-    python tools/cuda_env.py arch-list         # TORCH_CUDA_ARCH_LIST to build with
-    python tools/cuda_env.py key               # e.g. torch-2.14.1-cu130-cp311-x86_64-sm90
-    python tools/cuda_env.py toolkit CACHE     # CUDA_HOME whose nvcc matches torch's CUDA
-    python tools/cuda_env.py kernels FILE      # CUDA archs in a wheel's (or .so's) mmcv._ext
-    python tools/cuda_env.py wheel-fits WHEEL  # exit 1 (with the reason) if it lacks needed kernels
-    python tools/cuda_env.py check-ops         # RoIAlign and nms run on the target device
+    python tools/misc/cuda_env.py target            # 'cpu' or 'cuda': what mmcv's ops are built for
+    python tools/misc/cuda_env.py arch-list         # TORCH_CUDA_ARCH_LIST to build with
+    python tools/misc/cuda_env.py key               # e.g. torch-2.14.1-cu130-cp311-x86_64-sm90
+    python tools/misc/cuda_env.py toolkit CACHE     # CUDA_HOME whose nvcc matches torch's CUDA
+    python tools/misc/cuda_env.py kernels FILE      # CUDA archs in a wheel's (or .so's) mmcv._ext
+    python tools/misc/cuda_env.py wheel-fits WHEEL  # exit 1 (with the reason) if it lacks needed kernels
+    python tools/misc/cuda_env.py check-ops         # RoIAlign and nms run on the target device
 
 Environment: MMEXT_DEVICE=auto|cpu|cuda (auto: cuda when torch sees a GPU), FORCE_CUDA=1
 (build for CUDA without a GPU; needs TORCH_CUDA_ARCH_LIST), TORCH_CUDA_ARCH_LIST (default:
