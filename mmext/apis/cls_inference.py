@@ -15,8 +15,8 @@ from mmpretrain.apis import ImageClassificationInferencer
 from mmpretrain.registry import TRANSFORMS
 
 from mmext.utils import InputError
+from mmext.utils.images import IMG_EXTENSIONS
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff')
 
 
 class ClassificationPredictor(ImageClassificationInferencer):

@@ -16,7 +16,6 @@ an existing file without ``force``.
 """
 import copy
 import json
-import os
 import os.path as osp
 import tempfile
 import time
@@ -28,28 +27,7 @@ import numpy as np
 from mmext.evaluation.functional.rle import encode_masks
 from mmext.utils import InputError, atomic_outputs
 from mmext.utils.config import apply_tta, load_config
-
-IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
-
-
-def folder_images(img_dir: str) -> List[dict]:
-    """COCO ``images`` of a folder: sorted by file name, ids 1…N, sizes from headers."""
-    from PIL import Image
-    if not osp.isdir(img_dir):
-        raise InputError(f'{img_dir}: no such image folder')
-    names = sorted(n for n in os.listdir(img_dir) if n.lower().endswith(IMG_EXTENSIONS))
-    if not names:
-        raise InputError(f'{img_dir}: no images ({", ".join(IMG_EXTENSIONS)})')
-    images = []
-    for i, name in enumerate(names, 1):
-        try:
-            with Image.open(osp.join(img_dir, name)) as im:
-                w, h = im.size
-        except (OSError, Image.DecompressionBombError) as e:
-            raise InputError(f'{osp.join(img_dir, name)}: unreadable image ({e})') from None
-        images.append(dict(id=i, file_name=name, height=h, width=w))
-    return images
-
+from mmext.utils.images import folder_images
 
 def load_test_images(ann_file: Optional[str], img_dir: Optional[str]) -> dict:
     """The test set as an images-only COCO dict (``categories`` kept when present)."""

@@ -25,9 +25,9 @@ from mmpretrain.datasets import BaseDataset
 
 from mmext.registry import CLS_DATASETS
 from mmext.utils import InputError
+from mmext.utils.images import IMG_EXTENSIONS
 from .split import read_csv_table
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff')
 _RESERVED_KEYS = ('img_path', 'gt_label', 'sample_idx')
 SPLIT_VALUES = ('train', 'val', 'test')
 

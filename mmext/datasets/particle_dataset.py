@@ -20,7 +20,6 @@ Polygon and RLE (compressed or not) segmentations both go through mmdet's
 test set.
 """
 import logging
-import os
 import os.path as osp
 from collections import Counter
 from typing import List, Optional
@@ -29,14 +28,13 @@ import numpy as np
 from mmdet.datasets import CocoDataset
 from mmdet.datasets.api_wrappers import COCO
 from mmengine.logging import print_log
-from PIL import Image
 
 from mmext.registry import DET_DATASETS
 from mmext.utils import InputError
+from mmext.utils.images import folder_images
 from .coco_checks import (annotation_field_problems, load_coco_checked, numeric_box,
                           segmentation_problem)
 
-IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 
 # reasons, in the order an annotation is checked
 BAD_POLYGON_ODD = 'polygon with an odd number of coordinates'
@@ -219,22 +217,10 @@ class ParticleDataset(CocoDataset):
     def _load_image_folder(self) -> List[dict]:
         """One entry per image file in ``data_prefix['img']``, no instances."""
         folder = self.data_prefix.get('img', '')
-        if not osp.isdir(folder):
-            raise InputError(f'{folder}: image folder not found (ann_file is empty)')
-        names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMG_EXTENSIONS))
-        if not names:
-            raise InputError(f'{folder}: no images ({", ".join(IMG_EXTENSIONS)})')
+        images = folder_images(folder)
         self.cat_ids = list(range(1, len(self.metainfo['classes']) + 1))
         self.cat2label = {cat_id: i for i, cat_id in enumerate(self.cat_ids)}
         self.cat_img_map = {cat_id: [] for cat_id in self.cat_ids}
-        data_list = []
-        for img_id, name in enumerate(names, start=1):
-            path = osp.join(folder, name)
-            try:
-                with Image.open(path) as img:  # reads the header only
-                    width, height = img.size
-            except (OSError, Image.DecompressionBombError) as e:
-                raise InputError(f'{path}: not a readable image ({e})') from None
-            data_list.append(dict(img_path=path, img_id=img_id, seg_map_path=None,
-                                  height=height, width=width, instances=[]))
-        return data_list
+        return [dict(img_path=osp.join(folder, img['file_name']), img_id=img['id'],
+                     seg_map_path=None, height=img['height'], width=img['width'], instances=[])
+                for img in images]

@@ -23,8 +23,8 @@ import numpy as np
 
 from mmext.utils import InputError, atomic_write
 from mmext.utils.csv_text import open_utf8_csv
+from mmext.utils.images import IMG_EXTENSIONS
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff')
 DEFAULT_NAMES = {2: ('train', 'val'), 3: ('train', 'val', 'test')}
 
 

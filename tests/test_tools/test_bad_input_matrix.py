@@ -341,9 +341,9 @@ CASES = {
                                     'imgs/x.jpg: truncated JPEG', ('preds.csv', )),
     'submit image empty file': Case(
         'submit', _images_case('submit', lambda f: (f / 'zero.png').write_bytes(b'')),
-        'imgs/zero.png: unreadable image', ('sub.json', 'sub.images.json')),
+        'imgs/zero.png: not a readable image', ('sub.json', 'sub.images.json')),
     'submit decompression bomb': Case('submit', _images_case('submit', _bomb),
-                                      'imgs/huge.png: unreadable image .* decompression bomb',
+                                      'imgs/huge.png: not a readable image .* decompression bomb',
                                       ('sub.json', 'sub.images.json')),
     # configs
     'config missing': Case('train', lambda tmp: ['train', str(tmp / 'none.py')],

@@ -5,7 +5,9 @@ import os
 
 import pytest
 
-from tools.collect_results import main  # noqa: E402
+from mmext.testing import load_tool
+
+main = load_tool('collect_results').main
 
 
 def _log(path, records):

@@ -54,7 +54,7 @@ def test_predictions_to_results():
 
 
 def test_load_test_images_errors(tmp_path):
-    with pytest.raises(InputError, match='no such image folder'):
+    with pytest.raises(InputError, match='image folder not found'):
         load_test_images(None, str(tmp_path / 'nope'))
     (tmp_path / 't.json').write_text(json.dumps(dict(images=[dict(id=1, file_name='a.png',
                                                                  height=4, width=4)])))

@@ -16,7 +16,7 @@ their seed overlaps no member of a kept group (mask IoU < ``isolated_iou``): a p
 seen in one view only is kept, a partial or merged mask beside a confirmed one is not.
 Mask IoUs come from one pycocotools call on the RLEs of all instances.
 """
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import numpy as np
 import torch
