@@ -31,8 +31,3 @@ def class_counts(labels, num_classes=None):
         num_classes = int(labels.max()) + 1 if labels.size else 0
     return np.bincount(labels, minlength=num_classes)[:num_classes]
 
-
-def dataset_class_counts(dataset):
-    """Per-class sample counts of ``dataset`` (one entry per class of its metainfo)."""
-    classes = dataset_classes(dataset)
-    return class_counts(dataset_labels(dataset), None if classes is None else len(classes))

@@ -6,7 +6,6 @@ None), so callers can name the file and annotation in one line, or drop and coun
 Malformed RLE strings are decoded with numpy first: pycocotools' C decoder would
 write past the mask for counts that do not add up to its size.
 """
-import json
 import math
 from numbers import Real
 from typing import List, Optional, Tuple
@@ -15,27 +14,11 @@ import numpy as np
 
 from mmext.evaluation.functional.rle import rle_counts
 from mmext.utils import InputError
+from mmext.utils.jsonio import read_json
 
 DUPLICATE_ID = 'duplicate annotation id'
 BAD_BOX = 'bbox is not [x, y, w, h] of finite numbers'
 BAD_AREA = "no 'area' (or not a finite number >= 0)"
-
-
-def read_json(path):
-    """The parsed json of ``path``; a missing or malformed file is one line."""
-    try:
-        with open(path, 'rb') as f:
-            return json.loads(f.read())
-    except FileNotFoundError:
-        raise InputError(f'{path}: no such file') from None
-    except IsADirectoryError:
-        raise InputError(f'{path}: is a folder, not a json file') from None
-    except UnicodeDecodeError as e:
-        raise InputError(f'{path}: not UTF-8 text ({e.reason} at byte {e.start})') from None
-    except json.JSONDecodeError as e:
-        raise InputError(f'{path}: not valid JSON ({e})') from None
-    except RecursionError:
-        raise InputError(f'{path}: not valid JSON (nested too deeply)') from None
 
 
 def _finite(v) -> bool:

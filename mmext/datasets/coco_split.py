@@ -11,6 +11,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 from mmext.utils import InputError, atomic_write
+from mmext.utils.jsonio import read_json
 
 
 def _check(coco: dict, name: str) -> None:
@@ -76,11 +77,7 @@ def write_splits(ann_file: str, out_dir: str, val_ratio: float = 0.2, seed: int 
 
     Returns ``{written path: coco dict}``.
     """
-    try:
-        with open(ann_file) as f:
-            coco = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise InputError(f'{ann_file}: cannot read COCO json ({e})') from None
+    coco = read_json(ann_file)
     if folds:
         pairs = k_folds(coco, folds, seed, name=ann_file)
         names = [(osp.join(f'fold_{k}', 'train.json'), osp.join(f'fold_{k}', 'val.json'))

@@ -7,14 +7,14 @@ set by :func:`mmext.datasets.split.split_csv_rows` (same stratification and grou
 so checkpoints are selected on the inner validation set, never on the test fold.
 The same data, ``k`` and seed give the same folds.
 """
-import csv
 import os.path as osp
 import warnings
 
 import numpy as np
 
 from mmext.utils import InputError, atomic_write
-from .split import find_class_files, read_csv_table, split_csv_rows
+from mmext.utils.csv_text import write_csv
+from .split import find_class_files, read_csv_table, split_csv_rows, write_classes
 
 FOLD_SPLITS = ('train', 'val', 'test')
 
@@ -81,10 +81,7 @@ class FoldSource:
         lines ``<class>/<file> <label>``); return the file path."""
         if self.is_csv:
             path = osp.join(out_dir, f'{split}.csv')
-            with atomic_write(path, 'w', newline='', encoding='utf-8') as f:
-                writer = csv.DictWriter(f, self.columns, extrasaction='ignore')
-                writer.writeheader()
-                writer.writerows(self.rows[i] for i in index)
+            write_csv(path, self.columns, [self.rows[i] for i in index])
             return path
         path = osp.join(out_dir, f'{split}.txt')
         with atomic_write(path, 'w') as f:
@@ -97,6 +94,5 @@ def write_fold(source, out_dir, indices, classes):
     """Write one fold's ``train/val/test`` files and ``classes.txt`` into ``out_dir``."""
     paths = {split: source.write(out_dir, index, split, classes)
              for split, index in zip(FOLD_SPLITS, indices)}
-    with atomic_write(osp.join(out_dir, 'classes.txt'), 'w') as f:
-        f.writelines(f'{name}\n' for name in classes)
+    write_classes(out_dir, classes)
     return paths

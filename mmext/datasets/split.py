@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mmext.utils import InputError, atomic_write
-from mmext.utils.csv_text import open_utf8_csv
+from mmext.utils.csv_text import open_utf8_csv, write_csv
 from mmext.utils.images import IMG_EXTENSIONS
 
 DEFAULT_NAMES = {2: ('train', 'val'), 3: ('train', 'val', 'test')}
@@ -125,16 +125,21 @@ def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
         with atomic_write(path, 'w') as f:
             f.writelines(f'{rel} {label}\n' for rel, label in split)
         written.append(path)
-    path = osp.join(out_dir, 'classes.txt')
-    with atomic_write(path, 'w') as f:
-        f.writelines(f'{name}\n' for name in classes)
-    written.append(path)
+    written.append(write_classes(out_dir, classes))
 
     counts = {
         name: np.bincount([label for _, label in split], minlength=len(classes)).tolist()
         for name, split in zip(names, splits)
     }
     return dict(classes=classes, counts=counts, files=written)
+
+
+def write_classes(out_dir, classes):
+    """Write ``classes.txt`` (one class name a line, read by ``CSVDataset``); return its path."""
+    path = osp.join(out_dir, 'classes.txt')
+    with atomic_write(path, 'w', encoding='utf-8') as f:
+        f.writelines(f'{name}\n' for name in classes)
+    return path
 
 
 def read_csv_table(csv_path, required=()):
@@ -234,18 +239,12 @@ def write_csv_split(csv_path, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, name
     written, counts, n_groups = [], {}, {}
     for name, index in zip(names, splits):
         path = osp.join(out_dir, f'{name}.csv')
-        with atomic_write(path, 'w', newline='', encoding='utf-8') as f:
-            writer = csv.DictWriter(f, columns, extrasaction='ignore')
-            writer.writeheader()
-            writer.writerows(rows[i][1] for i in index)
+        write_csv(path, columns, [rows[i][1] for i in index])
         written.append(path)
         counts[name] = [sum(labels[i] == c for i in index) for c in classes]
         if groups:
             n_groups[name] = len({groups[i] for i in index})
-    path = osp.join(out_dir, 'classes.txt')
-    with atomic_write(path, 'w') as f:
-        f.writelines(f'{name}\n' for name in classes)
-    written.append(path)
+    written.append(write_classes(out_dir, classes))
     missing = [(name, c) for name in names for c, n in zip(classes, counts[name]) if n == 0]
     return dict(classes=classes, counts=counts, groups=n_groups, files=written,
                 missing=missing)

@@ -7,7 +7,6 @@ globules (spheroidite), lamellae (pearlite), a grain-boundary network, needles
 (martensite) and coarse plates (widmanstatten), each drawn at a random scale,
 orientation and contrast, with noise.
 """
-import csv
 import os
 import os.path as osp
 import shutil
@@ -17,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..datasets.split import write_csv_split
-from ..utils import atomic_write
+from ..utils.csv_text import write_csv
 
 #: images per class; the largest to smallest ratio is 10:1
 DEFAULT_COUNTS = {
@@ -226,10 +225,7 @@ def _write_micrographs(root, rng, samples, render, seed):
                              magnification=rng.choice(['1000x', '2000x', '5000x']),
                              primary_microconstituent=label))
     csv_path = osp.join(root, 'metadata.csv')
-    with atomic_write(csv_path, newline='') as f:
-        writer = csv.DictWriter(f, CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(csv_path, CSV_COLUMNS, rows)
     summary = write_csv_split(csv_path, SPLIT_RATIOS, seed, group_column='sample_key')
     return {name: sum(n) for name, n in summary['counts'].items()}
 

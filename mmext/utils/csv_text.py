@@ -1,8 +1,11 @@
-"""Reading a CSV file as checked UTF-8 text: bad bytes or quoting are one line."""
+"""CSV files as UTF-8 text: read checked (bad bytes or quoting are one line), written
+atomically."""
 import csv
 import io
+from collections.abc import Mapping
 
 from .errors import InputError
+from .fileio import atomic_write
 
 
 def open_utf8_csv(path):
@@ -27,3 +30,14 @@ def open_utf8_csv(path):
     except csv.Error as e:
         raise InputError(f'{path} line {reader.line_num}: {e}') from None
     return io.StringIO(text, newline='')
+
+
+def write_csv(path, header, rows, overwrite=True):
+    """Write ``header`` and ``rows`` to ``path`` as UTF-8 CSV, atomically; a row is a
+    sequence of cells or a dict (its ``header`` keys are written, others ignored, missing
+    ones empty)."""
+    with atomic_write(path, 'w', overwrite=overwrite, newline='', encoding='utf-8') as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows([row.get(k, '') for k in header] if isinstance(row, Mapping) else row
+                         for row in rows)

@@ -6,23 +6,20 @@ records carry ``loss`` (``step`` = iteration), validation records carry the metr
 (``step`` = epoch for epoch-based loops).
 """
 import glob
-import json
 import os.path as osp
 
+from mmext.utils.jsonio import read_json_lines
 
-def find_scalar_logs(dirs, exclude=()):
+
+def find_scalar_logs(dirs):
     """JSON scalar logs under each of ``dirs`` (searched one timestamp level deep).
 
     Per run folder, ``vis_data/scalars.json`` is preferred over ``<timestamp>.json``.
-    Paths inside ``exclude`` folders (e.g. the current test run) are skipped.
     """
-    exclude = [osp.abspath(e) for e in exclude if e]
     found = []
     for d in dict.fromkeys(osp.abspath(d) for d in dirs if d and osp.isdir(d)):
         for run_dir in [d] + sorted(glob.glob(osp.join(d, '*/'))):
             run_dir = osp.abspath(run_dir)
-            if any(run_dir == e or run_dir.startswith(e + osp.sep) for e in exclude):
-                continue
             name = osp.basename(run_dir)
             candidates = [osp.join(run_dir, 'vis_data', 'scalars.json'),
                           osp.join(run_dir, 'vis_data', f'{name}.json'),
@@ -41,15 +38,7 @@ def load_scalar_logs(paths):
     """
     train, val = {}, {}
     for path in sorted(paths, key=osp.getmtime):
-        records = []
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if line:
-                    try:
-                        records.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        continue
+        records = list(read_json_lines(path))
         if not any('loss' in r for r in records):
             continue
         for r in records:

@@ -117,7 +117,6 @@ def write_scalar_log(work_dir):
 def test_train_log_discovery(tmp_path):
     log = write_scalar_log(str(tmp_path))
     assert find_scalar_logs([str(tmp_path)]) == [log]
-    assert find_scalar_logs([str(tmp_path)], exclude=[str(tmp_path / '20240101_000000')]) == []
     train, val = load_scalar_logs([log])
     assert [r['step'] for r in train] == [1, 2, 3, 4]
     assert [r['accuracy/top1'] for r in val] == [50.0, 75.0]
