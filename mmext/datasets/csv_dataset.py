@@ -16,11 +16,11 @@ grayscale ('L') PNGs to 3-channel BGR with the palette colours applied, and the 
 data preprocessor (``to_rgb=True``) turns that into RGB. Keep ``color_type='color'``.
 """
 import logging
-import os
 import os.path as osp
 from typing import Optional, Sequence
 
 from mmengine.logging import print_log
+from mmengine.utils import scandir
 from mmpretrain.datasets import BaseDataset
 
 from mmext.registry import CLS_DATASETS
@@ -133,12 +133,8 @@ class CSVDataset(BaseDataset):
         folder = self.img_prefix
         if not osp.isdir(folder):
             raise InputError(f'{folder}: split folder not found')
-        files = set()
-        for dirpath, _, names in os.walk(folder):
-            for name in names:
-                if name.lower().endswith(self.extensions):
-                    files.add(osp.normpath(osp.relpath(osp.join(dirpath, name), folder)))
-        return files
+        return {osp.normpath(rel) for rel in scandir(folder, self.extensions, recursive=True,
+                                                     case_sensitive=False)}
 
     def _classes_from_data(self, rows):
         """The classes of a config that names none: ``classes.txt`` beside the CSV (the

@@ -20,6 +20,7 @@ import warnings
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmengine.utils import scandir
 
 from mmext.utils import InputError, atomic_write
 from mmext.utils.csv_text import open_utf8_csv, write_csv
@@ -40,15 +41,13 @@ def find_class_files(root, extensions=IMG_EXTENSIONS) -> Dict[str, List[str]]:
     class_files = {}
     for name in classes:
         files = []
-        for dirpath, dirnames, filenames in os.walk(osp.join(root, name)):
-            dirnames.sort()
-            for fn in filenames:
-                if fn.lower().endswith(extensions):
-                    rel = osp.relpath(osp.join(dirpath, fn), root)
-                    if ' ' in fn and fn != fn.strip():
-                        raise InputError(f'{osp.join(root, rel)}: file name starts or ends '
-                                         'with a space')
-                    files.append(rel.replace(os.sep, '/'))
+        for rel in scandir(osp.join(root, name), extensions, recursive=True,
+                           case_sensitive=False):
+            fn = osp.basename(rel)
+            if ' ' in fn and fn != fn.strip():
+                raise InputError(f'{osp.join(root, name, rel)}: file name starts or ends '
+                                 'with a space')
+            files.append(f"{name}/{rel.replace(os.sep, '/')}")
         if not files:
             raise InputError(f'{osp.join(root, name)}: class folder holds no images '
                              f'({", ".join(extensions)})')
