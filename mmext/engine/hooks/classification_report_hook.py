@@ -11,11 +11,11 @@ import os.path as osp
 
 import numpy as np
 import torch
-from mmengine.dist import collect_results, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmext.registry import CLS_HOOKS
+from .gathered_results import gather_test_results
 
 
 def _find_module(model, name):
@@ -140,15 +140,12 @@ class ClassificationReportHook(Hook):
         if self._handle is not None:
             self._handle.remove()
             self._handle = None
-        results = collect_results(self._results, len(runner.test_dataloader.dataset))
+        results = gather_test_results(runner, self._results, 'ClassificationReportHook')
         self._results = []
-        if not is_main_process():
+        if results is None:
             return
         from mmext.evaluation.cls_report import write_classification_report
         from mmext.visualization.train_log import find_scalar_logs
-        if not results:
-            runner.logger.warning('ClassificationReportHook: no test predictions collected')
-            return
         classes = self._classes(runner, results[0]['scores'].shape[0])
         feats = None
         if all(r['feat'] is not None for r in results):

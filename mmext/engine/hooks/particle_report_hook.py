@@ -8,10 +8,10 @@ predicted masks as RLEs with their scores; then :func:`write_particle_report` wr
 import os.path as osp
 
 import numpy as np
-from mmengine.dist import collect_results, is_main_process
 from mmengine.hooks import Hook
 
 from mmext.registry import DET_HOOKS
+from .gathered_results import gather_test_results
 
 
 def _pred_rles(pred):
@@ -104,12 +104,9 @@ class ParticleReportHook(Hook):
                 if 'scores' in pred else np.ones(0)))
 
     def after_test_epoch(self, runner, metrics=None):
-        results = collect_results(self._results, len(runner.test_dataloader.dataset))
+        results = gather_test_results(runner, self._results, 'ParticleReportHook')
         self._results = []
-        if not is_main_process():
-            return
-        if not results:
-            runner.logger.warning('ParticleReportHook: no test predictions collected')
+        if results is None:
             return
         from mmext.evaluation.particle_report import write_particle_report
         ann_file = self.ann_file or _evaluator_ann_file(runner.cfg)
