@@ -122,7 +122,7 @@ def _grain_map(rng, h, w):
     return dist.argmin(-1)
 
 
-def _fine_stripes(rng, h, w, theta, period):
+def _fine_stripes(h, w, theta, period):
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     return np.sign(np.sin(2 * np.pi * (xx * np.cos(theta) + yy * np.sin(theta)) / period))
 
@@ -151,14 +151,14 @@ def _fine_texture(label, rng, h, w, grains):
         mask = grains == g
         theta, period = rng.uniform(0, np.pi), rng.uniform(2.6, 3.6)
         if label == 'pearlite':
-            tex = _fine_stripes(rng, h, w, theta, period)
+            tex = _fine_stripes(h, w, theta, period)
         elif label == 'network':  # cross-hatch
-            tex = (_fine_stripes(rng, h, w, theta, period) *
-                   _fine_stripes(rng, h, w, theta + np.pi / 2, period))
+            tex = (_fine_stripes(h, w, theta, period) *
+                   _fine_stripes(h, w, theta + np.pi / 2, period))
         elif label == 'martensite':
             tex = _fine_needles(rng, h, w)
         elif label == 'spheroidite+widmanstatten' and rng.random() < 0.5:
-            tex = _fine_stripes(rng, h, w, theta, period + 1)  # dots with lamellar grains
+            tex = _fine_stripes(h, w, theta, period + 1)  # dots with lamellar grains
         else:
             tex = _fine_dots(rng, h, w)
         out[mask] = tex[mask]

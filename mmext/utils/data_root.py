@@ -40,13 +40,19 @@ def iter_datasets(cfg):
                 stack.extend(dataset.get('datasets') or [])
 
 
-def iter_evaluators(cfg):
-    """Yield each evaluator dict of the config (val and test, single or list)."""
-    for name in EVALUATORS:
+def iter_evaluators(cfg, names=EVALUATORS):
+    """Yield ``(dotted path, metric dict)`` for each metric of the evaluators ``names``
+    (a metric dict, a list of them, or an ``Evaluator`` dict with ``metrics=``)."""
+    for name in names:
         evaluator = cfg.get(name)
-        for metric in evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]:
-            if isinstance(metric, dict):
-                yield metric
+        if isinstance(evaluator, dict) and 'metrics' in evaluator:
+            name, evaluator = f'{name}.metrics', evaluator['metrics']
+        if isinstance(evaluator, dict):
+            yield name, evaluator
+        elif isinstance(evaluator, (list, tuple)):
+            for i, metric in enumerate(evaluator):
+                if isinstance(metric, dict):
+                    yield f'{name}.{i}', metric
 
 
 def _under(path, root):
@@ -86,7 +92,7 @@ def resolve_data_root(cfg, data_root=None):
             old_roots.append(old)
             dataset['data_root'] = root
     old_roots = sorted(set(old_roots), key=len, reverse=True)  # longest prefix first
-    for metric in iter_evaluators(cfg):
+    for _, metric in iter_evaluators(cfg):
         ann_file = metric.get('ann_file')
         if not isinstance(ann_file, str) or not ann_file:
             continue

@@ -21,7 +21,7 @@ def cfg_id(path):
 def data_paths(cfg):
     """Every dataset root and evaluator ann_file of the config."""
     roots = [ds['data_root'] for _, ds in iter_datasets(cfg) if 'data_root' in ds]
-    anns = [m['ann_file'] for m in iter_evaluators(cfg) if m.get('ann_file')]
+    anns = [m['ann_file'] for _, m in iter_evaluators(cfg) if m.get('ann_file')]
     return roots, anns
 
 

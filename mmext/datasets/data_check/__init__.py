@@ -65,7 +65,7 @@ def check_data(cfg, workers=4, log_file=None):
     if not splits:
         raise InputError('the config defines no train/val/test dataloader dataset')
     real = [s for s in splits if s.same_as is None]
-    scans = scan_images(p.img_path for s in real for p in s.samples)
+    scans = scan_images((p.img_path for s in real for p in s.samples), workers)
     leaks, within = find_duplicates({s.name: [p.img_path for p in s.samples] for s in real},
                                     scans)
     for split in real:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, List, Optional
 
+from mmext.utils.data_root import iter_evaluators
 from .resize import short_type
 
 #: mmdet's CocoMetric default (COCOeval maxDets; AP uses the last)
@@ -50,18 +51,6 @@ def _get(node, *keys):
     return node
 
 
-def _evaluator_metrics(cfg):
-    """``(dotted path, metric dict)`` of each metric of the val and test evaluators."""
-    for name in ('val_evaluator', 'test_evaluator'):
-        evaluator = cfg.get(name)
-        if isinstance(evaluator, dict):
-            yield name, evaluator
-        elif isinstance(evaluator, (list, tuple)):
-            for i, metric in enumerate(evaluator):
-                if isinstance(metric, dict):
-                    yield f'{name}.{i}', metric
-
-
 def model_limits(cfg) -> List[Limit]:
     """Every cap on instances per image that a detection config sets at test time."""
     limits = []
@@ -88,7 +77,7 @@ def model_limits(cfg) -> List[Limit]:
     if isinstance(tta_max, int):
         limits.append(Limit('TTA detections (with --tta)', 'tta_model.tta_cfg.max_per_img',
                             tta_max, DETECTION_MARGIN, DETECTION_SUGGEST))
-    for path, metric in _evaluator_metrics(cfg):
+    for path, metric in iter_evaluators(cfg):
         if short_type(metric.get('type', '')) != 'CocoMetric':
             continue
         nums = tuple(metric.get('proposal_nums') or COCO_PROPOSAL_NUMS)

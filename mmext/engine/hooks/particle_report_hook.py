@@ -11,6 +11,7 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from mmext.registry import DET_HOOKS
+from mmext.utils.data_root import iter_evaluators
 from .gathered_results import gather_test_results
 
 
@@ -35,12 +36,8 @@ def _gt_rles(sample):
 
 def _evaluator_ann_file(cfg):
     """The first ``ann_file`` among the test evaluator's metrics, or None."""
-    evaluator = cfg.get('test_evaluator') or []
-    metrics = evaluator if isinstance(evaluator, (list, tuple)) else \
-        evaluator.get('metrics', [evaluator]) if isinstance(evaluator, dict) else []
-    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
-    return next((m['ann_file'] for m in metrics if isinstance(m, dict) and m.get('ann_file')),
-                None)
+    return next((m['ann_file'] for _, m in iter_evaluators(cfg, ['test_evaluator'])
+                 if m.get('ann_file')), None)
 
 
 def fill_missing_gt(results, ann_file):
