@@ -12,9 +12,10 @@ import warnings
 
 import numpy as np
 
-from mmext.utils import InputError, atomic_write
+from mmext.utils import InputError
 from mmext.utils.csv_text import write_csv
-from .split import find_class_files, read_csv_table, split_csv_rows, write_classes
+from .split import (find_class_files, read_csv_table, split_csv_rows, write_classes,
+                    write_file_list)
 
 FOLD_SPLITS = ('train', 'val', 'test')
 
@@ -80,14 +81,10 @@ class FoldSource:
         """Write the rows ``index`` as ``<split>.csv`` (CSV) or ``<split>.txt`` (folders,
         lines ``<class>/<file> <label>``); return the file path."""
         if self.is_csv:
-            path = osp.join(out_dir, f'{split}.csv')
-            write_csv(path, self.columns, [self.rows[i] for i in index])
-            return path
-        path = osp.join(out_dir, f'{split}.txt')
-        with atomic_write(path, 'w') as f:
-            f.writelines(f'{self.rows[i][0]} {classes.index(self.rows[i][1])}\n'
-                         for i in index)
-        return path
+            return write_csv(osp.join(out_dir, f'{split}.csv'), self.columns,
+                             [self.rows[i] for i in index])
+        return write_file_list(osp.join(out_dir, f'{split}.txt'),
+                               [(self.rows[i][0], classes.index(self.rows[i][1])) for i in index])
 
 
 def write_fold(source, out_dir, indices, classes):

@@ -120,10 +120,7 @@ def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
 
     written = []
     for name, split in zip(names, splits):
-        path = osp.join(out_dir, f'{name}.txt')
-        with atomic_write(path, 'w') as f:
-            f.writelines(f'{rel} {label}\n' for rel, label in split)
-        written.append(path)
+        written.append(write_file_list(osp.join(out_dir, f'{name}.txt'), split))
     written.append(write_classes(out_dir, classes))
 
     counts = {
@@ -131,6 +128,14 @@ def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
         for name, split in zip(names, splits)
     }
     return dict(classes=classes, counts=counts, files=written)
+
+
+def write_file_list(path, items):
+    """Write ``(relative path, label index)`` items as ``<path> <label>`` lines (the
+    annotation file of mmpretrain's ``CustomDataset``); return ``path``."""
+    with atomic_write(path, 'w', encoding='utf-8') as f:
+        f.writelines(f'{rel} {label}\n' for rel, label in items)
+    return path
 
 
 def write_classes(out_dir, classes):
@@ -237,9 +242,8 @@ def write_csv_split(csv_path, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, name
     out_dir = osp.dirname(csv_path) if out_dir is None else out_dir
     written, counts, n_groups = [], {}, {}
     for name, index in zip(names, splits):
-        path = osp.join(out_dir, f'{name}.csv')
-        write_csv(path, columns, [rows[i][1] for i in index])
-        written.append(path)
+        written.append(write_csv(osp.join(out_dir, f'{name}.csv'), columns,
+                                 [rows[i][1] for i in index]))
         counts[name] = [sum(labels[i] == c for i in index) for c in classes]
         if groups:
             n_groups[name] = len({groups[i] for i in index})

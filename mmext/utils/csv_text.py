@@ -35,9 +35,10 @@ def open_utf8_csv(path):
 def write_csv(path, header, rows, overwrite=True):
     """Write ``header`` and ``rows`` to ``path`` as UTF-8 CSV, atomically; a row is a
     sequence of cells or a dict (its ``header`` keys are written, others ignored, missing
-    ones empty)."""
+    ones empty); return ``path``."""
     with atomic_write(path, 'w', overwrite=overwrite, newline='', encoding='utf-8') as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows([row.get(k, '') for k in header] if isinstance(row, Mapping) else row
                          for row in rows)
+    return path

@@ -9,8 +9,8 @@ from mmext.utils.csv_text import open_utf8_csv, write_csv
 
 def test_write_csv_rows_and_dicts(tmp_path):
     path = tmp_path / 'out.csv'
-    write_csv(path, ['path', 'label'], [{'path': 'é.png', 'label': 'a', 'extra': 1},
-                                        {'path': 'b,c.png'}, ['d.png', 'b']])
+    rows = [{'path': 'é.png', 'label': 'a', 'extra': 1}, {'path': 'b,c.png'}, ['d.png', 'b']]
+    assert write_csv(path, ['path', 'label'], rows) == path
     assert path.read_bytes() == 'path,label\r\né.png,a\r\n"b,c.png",\r\nd.png,b\r\n'.encode()
     with open_utf8_csv(path) as f:
         assert list(csv.reader(f))[1:] == [['é.png', 'a'], ['b,c.png', ''], ['d.png', 'b']]
