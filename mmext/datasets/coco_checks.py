@@ -6,6 +6,8 @@ None), so callers can name the file and annotation in one line, or drop and coun
 Malformed RLE strings are decoded with numpy first: pycocotools' C decoder would
 write past the mask for counts that do not add up to its size.
 """
+import contextlib
+import io
 import math
 from numbers import Real
 from typing import List, Optional, Tuple
@@ -146,13 +148,9 @@ def annotation_field_problems(anns: List[dict], need_area=True) -> List[Tuple[in
     return problems
 
 
-def load_coco_checked(path, coco_cls):
-    """``coco_cls`` (pycocotools' or mmdet's ``COCO``) of a json whose structure is
-    checked first: a malformed file is one line, not a traceback from the indexer."""
-    import contextlib
-    import io
-    data = read_json(path)
-    check_coco_structure(data, path, need=('id', 'file_name', 'height', 'width'))
+def indexed_coco(data, coco_cls):
+    """``coco_cls()`` (pycocotools' or mmdet's ``COCO``) indexing the dict ``data``,
+    without the prints of ``createIndex``."""
     coco = coco_cls()
     coco.dataset = data
     with contextlib.redirect_stdout(io.StringIO()):
@@ -160,3 +158,11 @@ def load_coco_checked(path, coco_cls):
     if hasattr(coco, 'cat_img_map'):  # mmdet's COCO aliases the indexes in its __init__
         coco.img_ann_map, coco.cat_img_map = coco.imgToAnns, coco.catToImgs
     return coco
+
+
+def load_coco_checked(path, coco_cls):
+    """``coco_cls`` (pycocotools' or mmdet's ``COCO``) of a json whose structure is
+    checked first: a malformed file is one line, not a traceback from the indexer."""
+    data = read_json(path)
+    check_coco_structure(data, path, need=('id', 'file_name', 'height', 'width'))
+    return indexed_coco(data, coco_cls)

@@ -84,6 +84,15 @@ def check_ratios(ratios: Sequence[float]) -> List[float]:
     return ratios
 
 
+def _ratios_and_names(ratios, names=None):
+    """Checked ratios and their split names (default train/val[/test])."""
+    ratios = check_ratios(ratios)
+    names = tuple(names) if names else DEFAULT_NAMES[len(ratios)]
+    if len(names) != len(ratios):
+        raise InputError(f'{len(names)} split names for {len(ratios)} ratios')
+    return ratios, names
+
+
 def stratified_split(class_files: Dict[str, List[str]], ratios: Sequence[float],
                      seed: int = 0) -> List[List[tuple]]:
     """Return one list of ``(relative_path, label_index)`` per split, sorted by path.
@@ -109,10 +118,7 @@ def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
 
     Returns ``{'classes': [...], 'counts': {split name: [per-class counts]}, 'files': [...]}``.
     """
-    ratios = check_ratios(ratios)
-    names = tuple(names) if names else DEFAULT_NAMES[len(ratios)]
-    if len(names) != len(ratios):
-        raise InputError(f'{len(names)} split names for {len(ratios)} ratios')
+    ratios, names = _ratios_and_names(ratios, names)
     out_dir = root if out_dir is None else out_dir
     class_files = find_class_files(root)
     splits = stratified_split(class_files, ratios, seed)
@@ -216,10 +222,7 @@ def write_csv_split(csv_path, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, name
     Returns ``{'classes', 'counts': {split: [per-class]}, 'groups': {split: n} (empty
     without a group column), 'files', 'missing': [(split, class)]}``.
     """
-    ratios = check_ratios(ratios)
-    names = tuple(names) if names else DEFAULT_NAMES[len(ratios)]
-    if len(names) != len(ratios):
-        raise InputError(f'{len(names)} split names for {len(ratios)} ratios')
+    ratios, names = _ratios_and_names(ratios, names)
     columns, rows = read_csv_table(csv_path, (label_column, group_column))
     if not rows:
         raise InputError(f'{csv_path}: no rows')
