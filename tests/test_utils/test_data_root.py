@@ -119,3 +119,14 @@ def test_tools_take_data_root(run_tool, tmp_path):
         assert proc.returncode == 2
         assert proc.stderr.strip().splitlines()[-1] == \
             'error: --data-root no/such/dir: folder not found'
+
+
+def test_evaluator_paths_of_every_form():
+    cfg = dict(val_evaluator=dict(type='A', ann_file='v.json'),
+               test_evaluator=dict(type='Evaluator', metrics=[dict(type='B'), 'skip',
+                                                              dict(type='C', ann_file='t.json')]))
+    assert [(path, m['type']) for path, m in iter_evaluators(cfg)] == [
+        ('val_evaluator', 'A'), ('test_evaluator.metrics.0', 'B'),
+        ('test_evaluator.metrics.2', 'C')]
+    cfg['test_evaluator'] = [dict(type='D', ann_file='d.json')]
+    assert [p for p, _ in iter_evaluators(cfg, ['test_evaluator'])] == ['test_evaluator.0']
