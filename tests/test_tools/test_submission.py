@@ -230,3 +230,10 @@ def test_submit_folder_with_tta_threshold_and_cap(demo):
     assert {r['image_id'] for r in results} <= {1, 2, 3}
     assert results and all(r['score'] >= 0.3 for r in results)
     assert np.bincount([r['image_id'] for r in results]).max() <= 4
+
+
+def test_submission_flags_without_submission_are_refused(capsys):
+    with pytest.raises(SystemExit) as e:
+        load_tool('test').main([str(DEMO_CFG), 'x.pth', '--score-thr', '0.4'])
+    assert e.value.code == 2
+    assert capsys.readouterr().err == 'error: --score-thr goes with --submission\n'
