@@ -1,9 +1,11 @@
 """Write a competition submission: COCO results json of a model on the test images.
 
     python tools/submit.py configs/particles/mask-rcnn_r50_fpn_1xb2-1x_particles.py \
-        work_dirs/mask-rcnn/epoch_12.pth --ann data/particles/annotations/test.json \
-        --img-dir data/particles/images/test --out submission.json --score-thr 0.4 --tta
+        work_dirs/mask-rcnn/epoch_12.pth --img-dir data/particles/images/test \
+        --out submission.json --score-thr 0.4 --tta
 
+A shorthand for ``tools/test.py CONFIG CKPT --submission OUT [--ann] [--img-dir] ...``:
+the same Runner test loop with ``ParticleSubmissionMetric`` as the test evaluator.
 ``--ann`` keeps the test json's image ids (images looked up in ``--img-dir``, default:
 the config's test image folder); ``--img-dir`` alone lists the folder sorted by file
 name, numbers the images 1…N in that order and writes that list as
@@ -11,10 +13,11 @@ name, numbers the images 1…N in that order and writes that list as
 counts), ``bbox`` [x, y, w, h], ``score``. Refuses to overwrite without ``--force``.
 """
 import argparse
+import os
 
 from mmengine.config import DictAction
 
-from mmext.utils import exit_on_input_error
+from mmext.utils import InputError, exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -31,8 +34,11 @@ def parse_args(argv=None):
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation via cfg.tta_model / cfg.tta_pipeline')
     parser.add_argument('--force', action='store_true', help='overwrite --out')
-    parser.add_argument('--device', help='cuda or cpu (default: cuda when available)')
+    parser.add_argument('--device', choices=['cpu', 'cuda'],
+                        help='cpu: run on the CPU even where a GPU is present '
+                        '(default: the GPU when available)')
     parser.add_argument('--num-workers', type=int, help='dataloader workers')
+    parser.add_argument('--work-dir', help='logs (default: ./work_dirs/<config name>)')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load the checkpoint with full pickle (weights_only=False): '
                         'only for files you trust')
@@ -40,26 +46,31 @@ def parse_args(argv=None):
                         'folder (the config\'s data_root / particle_data_root)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
+    parser.add_argument('--verbose', action='store_true',
+                        help='show mmengine\'s full logs on the console (always in the log file)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmext.apis.submission import run_submission
-    from mmext.engine.checkpoint import trust_checkpoint
-    if args.trust_checkpoint:
-        trust_checkpoint(args.checkpoint)
-    with exit_on_input_error():
-        s = run_submission(args.config, args.checkpoint, args.out, ann_file=args.ann,
-                           img_dir=args.img_dir, score_thr=args.score_thr,
-                           max_per_img=args.max_per_img, tta=args.tta, force=args.force,
-                           device=args.device, num_workers=args.num_workers,
-                           cfg_options=args.cfg_options, data_root=args.data_root)
-    print(f"{s['predictions']} predictions on {s['images']} images "
-          f"({s['images_without_predictions']} without any) written to {s['out']}")
-    if s['images_json']:
-        print(f"image ids (sorted file names → 1…N) written to {s['images_json']}")
-    return s
+    with exit_on_input_error(config=args.config):
+        from mmext.apis.run_test import run_test
+        from mmext.engine.checkpoint import trust_checkpoint
+        from mmext.utils.config import load_config
+        from mmext.utils.test_config import prepare_test_cfg
+        if args.ann is None and args.img_dir is None:
+            raise InputError('give the test set: --ann test.json and/or --img-dir folder')
+        if args.device == 'cpu':
+            os.environ['CUDA_VISIBLE_DEVICES'] = ''  # before torch first looks for a GPU
+        cfg = load_config(args.config, args.cfg_options, args.data_root)
+        prepare_test_cfg(cfg, args.checkpoint, args.config, work_dir=args.work_dir,
+                         tta=args.tta, submission=dict(
+                             outfile=args.out, ann_file=args.ann, img_dir=args.img_dir,
+                             score_thr=args.score_thr, max_per_img=args.max_per_img,
+                             overwrite=args.force, num_workers=args.num_workers))
+        if args.trust_checkpoint:
+            trust_checkpoint(args.checkpoint)
+        return run_test(cfg, verbose=args.verbose, outputs=[('submission', args.out)])
 
 
 if __name__ == '__main__':

@@ -1,19 +1,20 @@
 """Test (evaluate) a checkpoint of any mmext config, classification or detection.
 
 Flags follow the upstream tools: ``checkpoint --work-dir --out --show-dir --cfg-options
---tta --launcher``.
+--tta --launcher``. ``--submission OUT.json [--img-dir DIR | --ann test.json]`` writes the
+competition's results json of a particle model (mmext's ``ParticleSubmissionMetric`` as
+the test evaluator, as mmdet's ``CocoMetric(format_only=True)``) instead of scoring.
 """
 import argparse
 import os
 
 from mmengine.config import DictAction
 
+from mmext.apis.run_test import run_test
 from mmext.engine.checkpoint import trust_checkpoint
-from mmext.engine.console import Console, run_outputs
-from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.utils import InputError, exit_on_input_error
-from mmext.utils.config import (apply_tta, drop_pretrained_init, get_scope, load_config,
-                                register_scope, set_work_dir)
+from mmext.utils.config import load_config
+from mmext.utils.test_config import prepare_test_cfg
 
 
 def parse_args(argv=None):
@@ -22,6 +23,17 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save evaluation results and reports')
     parser.add_argument('--out', help='dump the predictions to this pickle file')
+    sub = parser.add_argument_group(
+        'submission (particle configs): write the COCO results json of the test set '
+        'instead of scoring it')
+    sub.add_argument('--submission', metavar='OUT.json', help='results json to write')
+    sub.add_argument('--ann', help='images-only COCO json of the test set (its image ids)')
+    sub.add_argument('--img-dir', help='folder of the test images (alone: every image, '
+                     'ids 1..N by sorted name, listed in OUT.images.json)')
+    sub.add_argument('--score-thr', type=float, help='drop predictions scoring below this '
+                     '(after the model\'s own test_cfg threshold)')
+    sub.add_argument('--max-per-img', type=int, help='keep at most this many per image')
+    sub.add_argument('--force', action='store_true', help='overwrite OUT.json')
     parser.add_argument('--show-dir', help='save images with drawn predictions here '
                         '(relative paths are inside work_dir/timestamp)')
     parser.add_argument('--show', action='store_true', help='show predictions in a window')
@@ -47,51 +59,26 @@ def parse_args(argv=None):
     return args
 
 
-def enable_visualization(cfg, args):
-    """Draw predictions the way each family's own test tool does."""
-    hooks = cfg.get('default_hooks', {})
-    if 'visualization' not in hooks:
-        raise InputError(f'--show/--show-dir: config {args.config} has no '
-                         'default_hooks.visualization')
-    vis = hooks.visualization
-    if get_scope(cfg) == 'mmdet':
-        vis.draw = True
-        vis.show = args.show
-        vis.wait_time = args.wait_time
-        if args.show_dir:
-            vis.test_out_dir = args.show_dir
-    else:
-        vis.enable = True
-        vis.show = args.show
-        vis.wait_time = args.wait_time
-        vis.out_dir = args.show_dir
-
-
-def dump_metric(scope, out):
-    """The upstream metric that pickles the predictions for ``--out``."""
-    if scope == 'mmdet':
-        from mmdet.evaluation import DumpDetResults
-        if not out.endswith(('.pkl', '.pickle')):
-            raise InputError(f'--out {out}: the dump file must end in .pkl or .pickle')
-        return DumpDetResults(out_file_path=out)
-    from mmengine.evaluator import DumpResults
-    return DumpResults(out_file_path=out)
+def submission_args(args):
+    """``--submission``: the :func:`~mmext.utils.test_config.use_submission` arguments."""
+    if not args.submission:
+        for flag in ('ann', 'img_dir', 'score_thr', 'max_per_img'):
+            if getattr(args, flag) is not None:
+                raise InputError(f"--{flag.replace('_', '-')} goes with --submission")
+        return None
+    return dict(outfile=args.submission, ann_file=args.ann, img_dir=args.img_dir,
+                score_thr=args.score_thr or 0.0, max_per_img=args.max_per_img,
+                overwrite=args.force)
 
 
 def build_test_config(args):
     cfg = load_config(args.config, args.cfg_options, args.data_root)
-    if not os.path.isfile(args.checkpoint):
-        raise InputError(f'checkpoint not found: {args.checkpoint}')
-    cfg.launcher = args.launcher
-    set_work_dir(cfg, args.work_dir, args.config)
-    cfg.load_from = args.checkpoint
-    drop_pretrained_init(cfg)  # the checkpoint holds every weight
+    prepare_test_cfg(cfg, args.checkpoint, args.config, work_dir=args.work_dir,
+                     launcher=args.launcher, show=args.show, show_dir=args.show_dir,
+                     wait_time=args.wait_time, tta=args.tta, out=args.out,
+                     submission=submission_args(args))
     if args.trust_checkpoint:
         trust_checkpoint(args.checkpoint)
-    if args.show or args.show_dir:
-        enable_visualization(cfg, args)
-    if args.tta:
-        apply_tta(cfg, args.config)
     if args.um_per_px:
         cfg.um_per_px = args.um_per_px
     return cfg
@@ -101,15 +88,8 @@ def main(argv=None):
     args = parse_args(argv)
     with exit_on_input_error(config=args.config):
         cfg = build_test_config(args)
-        scope = get_scope(cfg)
-        register_scope(scope)
-        setup_cpu_distributed(cfg, args.launcher)
-        with Console(args.verbose) as console:
-            runner = console.build(cfg)
-            if args.out:
-                runner.test_evaluator.metrics.append(dump_metric(scope, args.out))
-            metrics = runner.test()
-        console.summary('test', list(metrics.items()), run_outputs(runner))
+        outputs = [('submission', args.submission)] if args.submission else []
+        return run_test(cfg, args.launcher, args.verbose, outputs)
 
 
 if __name__ == '__main__':

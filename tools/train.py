@@ -15,8 +15,7 @@ from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.engine.resume import find_resumable_checkpoint
 from mmext.utils import exit_on_input_error
 from mmext.utils.config import (drop_pretrained_init, enable_amp, enable_auto_scale_lr,
-                                get_scope, load_config, register_scope, set_resume,
-                                set_work_dir)
+                                load_config, set_resume, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -72,7 +71,6 @@ def main(argv=None):
     args = parse_args(argv)
     with exit_on_input_error(config=args.config):
         cfg = build_train_config(args)
-        register_scope(get_scope(cfg))
         setup_cpu_distributed(cfg, args.launcher)
         with Console(args.verbose) as console:
             runner = console.build(cfg)

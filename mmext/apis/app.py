@@ -65,16 +65,15 @@ class ParticleApp:
     """Particle outlines, count, shape table and size distribution for one image."""
 
     def __init__(self, cfg, checkpoint, device='cpu', um_per_px=None, min_score=0.05):
+        from mmdet.apis import init_detector
         from mmdet.registry import TRANSFORMS
         from mmengine.dataset import Compose
-
-        from mmext.apis.submission import build_model
         test_cfg = cfg.model.get('test_cfg') or {}
         holder = test_cfg.get('rcnn') if isinstance(test_cfg.get('rcnn'), dict) else test_cfg
         self.default_thr = float(holder.get('score_thr', 0.3))
         if 'score_thr' in holder:  # the slider filters from here up
             holder['score_thr'] = min(self.default_thr, min_score)
-        self.model = build_model(cfg, checkpoint, device)
+        self.model = init_detector(cfg, checkpoint, device=device)
         self.pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline
                                  if t['type'] != 'LoadAnnotations'])
         self.um_per_px = um_per_px
@@ -82,14 +81,11 @@ class ParticleApp:
 
     def infer(self, path):
         """``dict(path, rles, scores)`` of every prediction above the model's floor."""
-        import torch
-        from mmengine.dataset import pseudo_collate
+        from mmdet.apis import inference_detector
 
         from mmext.evaluation.functional.rle import encode_masks
         _read_image(path)
-        data = pseudo_collate([self.pipeline(dict(img_path=path, img_id=0))])
-        with torch.no_grad():
-            pred = self.model.test_step(data)[0].pred_instances
+        pred = inference_detector(self.model, path, test_pipeline=self.pipeline).pred_instances
         return dict(path=path, rles=encode_masks(pred.masks),
                     scores=pred.scores.float().cpu().numpy())
 
@@ -132,12 +128,11 @@ def build_app(config, checkpoint, device='cpu', um_per_px=None, topk=3):
     """The Gradio ``Blocks`` of a config (path) and checkpoint."""
     import gradio as gr
 
-    from mmext.utils.config import drop_pretrained_init, get_scope, load_config, register_scope
+    from mmext.utils.config import drop_pretrained_init, init_scope, load_config
     if not osp.isfile(checkpoint):
         raise InputError(f'checkpoint not found: {checkpoint}')
     cfg = load_config(config)
-    scope = get_scope(cfg, config)
-    register_scope(scope)
+    scope = init_scope(cfg, config)
     drop_pretrained_init(cfg)
     um_per_px = um_per_px or cfg.get('um_per_px')
     title = f'mmext · {osp.basename(config)}'

@@ -73,9 +73,9 @@ def _class_names(predictor, cfg, num_classes):
 
 def build_predictor(config, checkpoint, device='cpu'):
     """A :class:`ClassificationPredictor` from a config (path or Config) and checkpoint."""
-    from mmext.utils.config import drop_pretrained_init, load_config, register_scope
+    from mmext.utils.config import drop_pretrained_init, init_scope, load_config
     cfg = load_config(config) if isinstance(config, str) else config
-    register_scope('mmpretrain')
+    init_scope(cfg)
     drop_pretrained_init(cfg)  # the checkpoint holds every weight; nothing to download
     if not osp.isfile(checkpoint):
         raise InputError(f'checkpoint not found: {checkpoint}')

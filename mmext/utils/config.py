@@ -1,13 +1,15 @@
-"""Config preparation shared by mmext's tools (train, test, predict, submit).
+"""Config preparation shared by mmext's tools (train, test, predict, submit, app, ...).
 
 One pair of tools drives both OpenMMLab families: the config's ``default_scope``
 ('mmpretrain' or 'mmdet') picks the family, and these helpers apply the upstream
-command-line flags to a config the way each family's own tools do.
+command-line flags to a config the way each family's own tools do. mmext's modules are
+registered by the config's ``custom_imports`` (``Config.fromfile`` imports them), never
+imported from here. The test-side switches (checkpoint, visualization, TTA, dump,
+submission) are in :mod:`mmext.utils.test_config`.
 """
 import os.path as osp
 import warnings
 
-import torch
 from mmengine.config import Config, ConfigDict
 
 from .data_root import resolve_data_root, root_key
@@ -28,7 +30,7 @@ def load_config(path, cfg_options=None, data_root=None):
     if not osp.isfile(path):
         raise InputError(f'config file not found: {path}')
     try:
-        cfg = Config.fromfile(path)
+        cfg = Config.fromfile(path)  # imports the config's custom_imports (mmext)
     except Exception as exc:  # syntax errors, missing _base_ files
         raise InputError(f'cannot read config {path}: {type(exc).__name__}: {exc}') from exc
     resolve_data_root(cfg)
@@ -52,14 +54,27 @@ def get_scope(cfg, path=None):
     return scope
 
 
+def init_scope(cfg, path=None):
+    """Make the config's family the default scope (as the Runner, ``init_detector`` and
+    mmpretrain's inferencers do) after importing its ``custom_imports``; return it.
+    For code that builds modules without a Runner."""
+    from mmengine.registry import init_default_scope
+    from mmengine.utils import import_modules_from_strings
+    scope = get_scope(cfg, path)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope(scope)
+    return scope
+
+
 def register_scope(scope):
-    """Register the family's modules and mmext's own (before building a Runner)."""
+    """Import all of the family's modules into its registries (without changing the
+    default scope); mmext's own come with the config's ``custom_imports``."""
     if scope == 'mmdet':
         from mmdet.utils import register_all_modules
     else:
         from mmpretrain.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    import mmext  # noqa: F401
 
 
 def set_work_dir(cfg, work_dir, config_path):
@@ -75,6 +90,7 @@ def enable_amp(cfg):
 
     mmengine's ``AmpOptimWrapper`` asserts a GPU, so a CPU run never builds it.
     """
+    import torch
     if not torch.cuda.is_available():
         warnings.warn('--amp ignored: no GPU is available, training in fp32')
         return False

@@ -21,9 +21,9 @@ def free_port():
 def random_checkpoint(config, path, classes):
     from mmengine.registry import MODELS
 
-    from mmext.utils.config import get_scope, load_config, register_scope
+    from mmext.utils.config import init_scope, load_config
     cfg = load_config(config)
-    register_scope(get_scope(cfg))
+    init_scope(cfg)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     torch.save(dict(state_dict=model.state_dict(),
@@ -104,11 +104,10 @@ def test_particle_app_threshold_and_bad_file(tmp_path):
     from mmext.apis.app import ParticleApp
     from mmext.demo.particles import render_particle_image
     from mmext.utils import InputError
-    from mmext.utils.config import load_config, register_scope
+    from mmext.utils.config import load_config
     img, _ = render_particle_image(np.random.default_rng(1), size=(128, 160), num_range=(10, 15))
     image = str(tmp_path / 'p.png')
     cv2.imwrite(image, img)
-    register_scope('mmdet')
     app = ParticleApp(load_config(DET_CFG),
                       random_checkpoint(DET_CFG, str(tmp_path / 'm.pth'), ('Normal', )),
                       um_per_px=0.5)

@@ -105,11 +105,11 @@ def test_mask_tta_merge_keeps_them(scene, model_and_cfg):
 def test_submission_and_metrics_count_every_particle(scene, model_and_cfg, tmp_path):
     from pycocotools import mask as mask_utils
     from mmdet.registry import METRICS
-    from mmext.apis.submission import predictions_to_results
+    from mmext.evaluation.metrics.submission import predictions_to_results
     _, cfg = model_and_cfg
     boxes, _, dets = scene
     image = dict(id=1, file_name='dense.png', height=H, width=W)
-    results = predictions_to_results(dets, image, cat_ids=[1])
+    results = predictions_to_results(dets.to_dict(), image['id'])
     assert len(results) == N
     gt_masks = np.zeros((H, W, N), np.uint8, order='F')
     for i, (x1, y1, x2, y2) in enumerate(boxes.astype(int)):

@@ -116,3 +116,69 @@ def test_tta_keeps_the_models_own_data_preprocessor():
     model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)  # as the Runner does
     model = MODELS.build(model_cfg)
     assert model.module.data_preprocessor.mean.flatten().tolist() == [127.5] * 3
+
+
+def test_config_modules_import_neither_torch_nor_the_package():
+    """Config preparation is light: the package root (whatever it imports) stays a bare
+    namespace here, and neither torch nor a family's package is loaded."""
+    import os.path as osp
+    import subprocess
+    import sys
+    package = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'mmext')
+    code = ('import sys, types; root = types.ModuleType("mmext"); '
+            f'root.__path__ = [{package!r}]; sys.modules["mmext"] = root; '
+            'import mmext.utils.config, mmext.utils.test_config; '
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('torch', 'mmdet', 'mmpretrain') or m.startswith(('mmext.models', 'mmext.apis', "
+            "'mmext.engine', 'mmext.datasets', 'mmext.evaluation'))))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == '[]'
+
+
+DET_DEMO = 'configs/demo/mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
+
+
+def test_prepare_test_cfg_mirrors_the_upstream_test_tools(tmp_path):
+    from mmext.utils.test_config import prepare_test_cfg
+    ckpt = tmp_path / 'm.pth'
+    ckpt.write_bytes(b'x')
+    with pytest.raises(InputError, match='checkpoint not found: nope.pth'):
+        prepare_test_cfg(load_config(CLS_DEMO), 'nope.pth', CLS_DEMO)
+    cls = prepare_test_cfg(load_config(CLS_DEMO), str(ckpt), CLS_DEMO, show_dir='vis',
+                           out='p.pkl')
+    assert cls.load_from == str(ckpt) and cls.work_dir.endswith('resnet18_1xb32-20e_demo-micrographs')
+    vis = cls.default_hooks.visualization
+    assert vis.enable is True and vis.out_dir == 'vis'  # mmpretrain's switch
+    assert cls.test_evaluator[-1] == dict(type='DumpResults', out_file_path='p.pkl')
+    det = prepare_test_cfg(load_config(DET_DEMO), str(ckpt), DET_DEMO, work_dir='w',
+                           show_dir='vis', tta=True, out='p.pkl')
+    vis = det.default_hooks.visualization
+    assert vis.draw is True and vis.test_out_dir == 'vis'  # mmdet's trigger_visualization_hook
+    assert det.model.type == 'MaskTTAModel' and det.model.module.type == 'MaskRCNN'
+    assert det.test_dataloader.dataset.pipeline[-1].type == 'TestTimeAug'
+    assert [m['type'] for m in det.test_evaluator] == ['CocoMetric', 'IoUWeightedF1Metric',
+                                                       'DumpDetResults']
+    with pytest.raises(InputError, match='must end in .pkl'):
+        prepare_test_cfg(load_config(DET_DEMO), str(ckpt), DET_DEMO, out='p.json')
+
+
+def test_submission_points_the_test_set_at_a_folder(tmp_path):
+    from mmext.utils.test_config import prepare_test_cfg
+    ckpt = tmp_path / 'm.pth'
+    ckpt.write_bytes(b'x')
+    cfg = prepare_test_cfg(load_config(DET_DEMO), str(ckpt), DET_DEMO, submission=dict(
+        outfile='s.json', img_dir='imgs', score_thr=0.4, max_per_img=5, num_workers=0))
+    ds = cfg.test_dataloader.dataset
+    assert (ds.ann_file, ds.data_root, ds.data_prefix.img) == ('', '', 'imgs')
+    assert cfg.test_dataloader.num_workers == 0 and not cfg.test_dataloader.persistent_workers
+    assert cfg.test_evaluator == dict(type='ParticleSubmissionMetric', outfile='s.json',
+                                      ann_file=None, score_thr=0.4, max_per_img=5,
+                                      overwrite=False)
+    assert 'ParticleReportHook' not in [h['type'] for h in cfg.custom_hooks]
+    # the config's own (labelled) test json: its ids are kept
+    cfg = prepare_test_cfg(load_config(DET_DEMO), str(ckpt), DET_DEMO,
+                           submission=dict(outfile='s.json'))
+    assert cfg.test_evaluator.ann_file == 'data/demo/particles/annotations/val.json'
+    with pytest.raises(InputError, match='needs a particle'):
+        prepare_test_cfg(load_config(CLS_DEMO), str(ckpt), CLS_DEMO,
+                         submission=dict(outfile='s.json'))
