@@ -64,7 +64,8 @@ def main():
     share = (s['time_encode'] + s['time_write']) / total
     print(f'encoding + writing share: {100 * share:.2f} %  (goal <= 5 %)')
     # the crop-based encoder against one pycocotools call on the whole H×W×N stack
-    from mmext.evaluation.functional.rle import encode_masks, encode_masks_dense
+    from mmext.evaluation.functional.rle import encode_masks
+    from mmext.testing import encode_masks_dense
     gen = torch.Generator().manual_seed(0)
     masks = torch.zeros(300, args.height, args.width, dtype=torch.bool)
     for m in masks:

@@ -263,9 +263,9 @@ def write_folds(work_dir, source, classes, folds_by_seed):
 
 
 def summarize(work_dir, fold_records, classes, variants, title):
-    from mmext.evaluation.cls_report import write_classification_report
-    from mmext.evaluation.cross_validation import (fold_metrics, load_predictions,
-                                                   markdown_table, write_cv_summary)
+    from mmext.reports.classification_report import write_classification_report
+    from mmext.reports.cross_validation import (fold_metrics, load_predictions,
+                                                markdown_table, write_cv_summary)
     import numpy as np
     rows, pooled = [], {v: [] for v in variants}
     for (seed, fold), (fold_dir, record, sizes) in fold_records.items():

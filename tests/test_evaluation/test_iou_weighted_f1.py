@@ -11,10 +11,9 @@ from mmengine.evaluator import Evaluator
 from mmengine.structures import InstanceData
 from pycocotools import mask as mask_utils
 
-from mmext.evaluation.functional import (counts_from_ious, iou_weighted_f1,
-                                         iou_weighted_f1_reference)
+from mmext.evaluation.functional import counts_from_ious, iou_weighted_f1
 from mmext.evaluation.functional.rle import encode_masks
-from mmext.testing import load_tool
+from mmext.testing import iou_weighted_f1_reference, load_tool
 
 H, W = 40, 60
 

@@ -7,8 +7,12 @@ beside it, COCO bbox and segm mAP (pycocotools COCOeval).
 """
 import argparse
 import json
+import os
 
-from mmext.utils import exit_on_input_error
+if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
+    os.environ.setdefault('MMEXT_LIGHT', '1')
+
+from mmext.utils import exit_on_input_error  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -24,7 +28,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmext.evaluation.iou_f1_eval import evaluate_results_file
+    from mmext.reports.score_results import evaluate_results_file
     from mmext.utils import atomic_write
     with exit_on_input_error():
         m = evaluate_results_file(args.gt, args.results, score_thr=args.score_thr,

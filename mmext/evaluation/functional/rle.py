@@ -1,8 +1,9 @@
-"""COCO run-length encoding helpers shared by the metric, submissions and shape tools.
+"""COCO run-length encoding: the one home of mask → RLE encoding and of ground-truth RLEs
+per image, shared by the metric, reports, submissions and shape tools.
 
 The ``counts`` of every RLE returned here is a ``str`` (JSON-ready).
 """
-from typing import List, Sequence
+from typing import Dict, List
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -15,32 +16,15 @@ def _str_counts(rles: List[dict]) -> List[dict]:
     return rles
 
 
-def encode_masks_dense(masks) -> List[dict]:
-    """Encode binary masks ``N×H×W`` with one pycocotools call on the whole ``H×W×N``
-    Fortran stack (simple; its cost grows with image size × number of masks)."""
-    if hasattr(masks, 'detach'):  # torch.Tensor: transpose on its device, no host copy
-        import torch
-        if masks.shape[0] == 0:
-            return []
-        masks = masks.detach().to(torch.uint8).transpose(1, 2).contiguous().cpu().numpy()
-        stack = masks.transpose(2, 1, 0)  # H×W×N, Fortran-contiguous view
-    else:
-        masks = np.asarray(masks)
-        if masks.shape[0] == 0:
-            return []
-        stack = np.asfortranarray(masks.astype(np.uint8, copy=False).transpose(1, 2, 0))
-    return _str_counts(mask_utils.encode(stack))
-
-
 def encode_masks(masks) -> List[dict]:
     """Encode binary masks ``N×H×W`` (numpy array or torch tensor, any device) as RLEs.
 
     One vectorised scan finds the rows each mask occupies; only that band (then the
     mask's bounding box) is read further: the runs are found with numpy on the
     transposed crop, placed in the column-major index of the whole image and
-    compressed by pycocotools (``frPyObjects``). Same output as
-    :func:`encode_masks_dense`, at a cost that grows with the masks' areas rather than
-    image size × number of masks (see ``bench/bench_submission.py``).
+    compressed by pycocotools (``frPyObjects``). Same output as one dense
+    ``pycocotools.mask.encode`` call, at a cost that grows with the masks' areas rather
+    than image size × number of masks (see ``bench/bench_submission.py``).
     """
     n = int(masks.shape[0])
     if n == 0:
@@ -93,6 +77,17 @@ def segmentation_to_rle(segmentation, height: int, width: int) -> dict:
     return _str_counts([rle])[0]
 
 
+def gt_rles_by_image(coco, img_ids=None) -> Dict[int, List[dict]]:
+    """``{image_id: [RLE, ...]}`` of a pycocotools ``COCO``'s annotations, for ``img_ids``
+    (default: every image; an image without annotations gets an empty list)."""
+    out = {}
+    for img_id in coco.imgs if img_ids is None else img_ids:
+        info = coco.imgs[img_id]
+        out[img_id] = [segmentation_to_rle(a['segmentation'], info['height'], info['width'])
+                       for a in coco.imgToAnns.get(img_id, [])]
+    return out
+
+
 def rles_from_instance_masks(masks) -> List[dict]:
     """RLEs from mmdet ``BitmapMasks`` / ``PolygonMasks`` (or an ``N×H×W`` array)."""
     polygons = getattr(masks, 'masks', None)
@@ -103,11 +98,6 @@ def rles_from_instance_masks(masks) -> List[dict]:
     if polygons is not None:  # BitmapMasks
         return encode_masks(polygons)
     return encode_masks(masks)
-
-
-def rle_sizes(rles: Sequence[dict]) -> np.ndarray:
-    """``(N, 2)`` array of the ``(height, width)`` of each RLE."""
-    return np.array([rle['size'] for rle in rles], dtype=np.int64).reshape(-1, 2)
 
 
 def rle_counts(rle: dict) -> np.ndarray:

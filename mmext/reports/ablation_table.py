@@ -14,8 +14,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from .errors import InputError
-from .fileio import atomic_write
+from mmext.utils import InputError, atomic_write
 
 DEFAULT_METRICS = ('iou_f1', 'iou_precision', 'iou_recall', 'coco/segm_mAP',
                    'coco/segm_mAP_50', 'coco/bbox_mAP')

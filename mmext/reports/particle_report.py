@@ -16,8 +16,8 @@ Files (in ``out_dir``):
 - ``summary.json``: the set's IoU-F1 and tallies, the best score threshold, size
   statistics and the KS statistic.
 
-Numbers come from :mod:`.functional.iou_weighted_f1` (matching) and
-:mod:`.functional.shape_metrics` through :func:`.shape_report.measure`.
+Numbers come from :mod:`mmext.evaluation.functional.iou_weighted_f1` (matching) and
+:mod:`mmext.evaluation.functional.shape_metrics` through :func:`.shape_report.measure`.
 """
 import json
 import os.path as osp
@@ -25,10 +25,10 @@ from typing import List, Optional
 
 import numpy as np
 
+from mmext.evaluation.functional.iou_weighted_f1 import IoUCounts, scores_from_counts
+from mmext.evaluation.functional.particle_matching import match_image, threshold_sweep
+from mmext.evaluation.functional.shape_metrics import compare_distributions, summarize
 from mmext.utils import atomic_write
-from .functional.iou_weighted_f1 import IoUCounts, scores_from_counts
-from .functional.particle_matching import match_image, threshold_sweep
-from .functional.shape_metrics import compare_distributions, summarize
 from .shape_report import column, measure, write_csv
 
 __all__ = ['write_particle_report']

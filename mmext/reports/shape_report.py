@@ -20,11 +20,13 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from mmext.evaluation.functional.rle import gt_rles_by_image
+from mmext.evaluation.functional.shape_metrics import (AREA_METRICS, LENGTH_METRICS,
+                                                       METRICS, compare_distributions,
+                                                       shape_metrics_from_rles, summarize,
+                                                       to_physical)
 from mmext.utils import InputError, atomic_save, atomic_write
-from .coco_io import gt_rles_by_image, load_coco_gt, load_results, read_json
-from .functional.shape_metrics import (AREA_METRICS, LENGTH_METRICS, METRICS,
-                                       compare_distributions, shape_metrics_from_rles,
-                                       summarize, to_physical)
+from .coco_io import load_coco_gt, load_results, read_json
 
 #: Metrics summarised and plotted (centroids and orientation are per-instance only).
 REPORTED = ('area', 'equivalent_diameter', 'perimeter', 'circularity', 'major_axis',

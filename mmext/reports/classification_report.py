@@ -34,7 +34,7 @@ def _write_csv(path, header, rows):
 
 def write_results_csv(path, img_paths, scores, classes, gt_labels=None, topk=3):
     """``results.csv``: image path, predicted class and score, top-k, true class."""
-    from .functional.cls_report import topk_predictions
+    from mmext.evaluation.functional.cls_metrics import topk_predictions
     labels, top_scores = topk_predictions(scores, topk)
     k = labels.shape[1]
     header = ['img_path', 'pred_label', 'pred_class', 'score']
@@ -76,7 +76,7 @@ def write_classification_report(out_dir, scores, classes, gt_labels=None, img_pa
         log: callable taking one message string.
     """
     from mmext.visualization import cls_plots, train_log
-    from .functional import cls_report as F
+    from mmext.evaluation.functional import cls_metrics as F
 
     scores = np.asarray(scores, dtype=np.float64)
     classes = [str(c) for c in classes]

@@ -1,7 +1,7 @@
 """Numbers of a cross-validation: per-fold metrics, mean +- std, pooled report.
 
 Each fold's test predictions (the pickle ``tools/test.py --out`` dumps) give accuracy,
-balanced accuracy and macro-F1 through :mod:`mmext.evaluation.functional.cls_report`;
+balanced accuracy and macro-F1 through :mod:`mmext.evaluation.functional.cls_metrics`;
 macro-F1 averages the classes present in that test fold (a class absent from a fold
 has no F1 there). The pooled predictions of all folds (each image once per seed) get
 the full classification report, confusion matrix included.
@@ -13,8 +13,8 @@ import os.path as osp
 import numpy as np
 from mmengine.fileio import load
 
+from mmext.evaluation.functional.cls_metrics import per_class_report, summary_metrics
 from mmext.utils import atomic_write
-from .functional.cls_report import per_class_report, summary_metrics
 
 METRICS = ('accuracy', 'balanced_accuracy', 'macro_f1')
 

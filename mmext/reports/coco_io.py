@@ -1,6 +1,6 @@
-"""Reading COCO ground-truth and results jsons into per-image RLE lists.
+"""Reading COCO ground-truth and results jsons, every entry checked.
 
-Shared by ``tools/analysis_tools/eval_iou_f1.py`` and ``tools/analysis_tools/particle_shapes.py``; bad input raises
+Shared by :mod:`.score_results`, :mod:`.shape_report` and the particle report hook; bad input raises
 :class:`mmext.utils.InputError` with a one-line message.
 """
 import contextlib
@@ -12,8 +12,8 @@ from pycocotools.coco import COCO
 
 from mmext.datasets.coco_checks import (annotation_field_problems, check_coco_structure,
                                         read_json, segmentation_problem)
+from mmext.evaluation.functional.rle import segmentation_to_rle
 from mmext.utils import InputError
-from .functional.rle import segmentation_to_rle
 
 
 def load_coco_gt(path) -> COCO:
@@ -41,15 +41,6 @@ def load_coco_gt(path) -> COCO:
     with contextlib.redirect_stdout(io.StringIO()):
         coco.createIndex()
     return coco
-
-
-def gt_rles_by_image(coco: COCO) -> Dict[int, List[dict]]:
-    """``{image_id: [RLE, ...]}`` for every image of ``coco`` (empty lists included)."""
-    out = {}
-    for img_id, info in coco.imgs.items():
-        out[img_id] = [segmentation_to_rle(a['segmentation'], info['height'], info['width'])
-                       for a in coco.imgToAnns.get(img_id, [])]
-    return out
 
 
 def load_results(path, coco: Optional[COCO] = None, score_thr: float = 0.0) -> List[dict]:

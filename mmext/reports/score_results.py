@@ -5,8 +5,9 @@ import io
 import numpy as np
 from pycocotools.cocoeval import COCOeval
 
-from .coco_io import gt_rles_by_image, load_coco_gt, load_results, result_rles_by_image
-from .functional.iou_weighted_f1 import iou_weighted_f1
+from mmext.evaluation.functional.iou_weighted_f1 import iou_weighted_f1
+from mmext.evaluation.functional.rle import gt_rles_by_image
+from .coco_io import load_coco_gt, load_results, result_rles_by_image
 
 
 def coco_map(coco_gt, results, iou_type: str) -> dict:
