@@ -3,7 +3,7 @@ per image, shared by the metric, reports, submissions and shape tools.
 
 The ``counts`` of every RLE returned here is a ``str`` (JSON-ready).
 """
-from typing import Dict, List
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -101,32 +101,47 @@ def rles_from_instance_masks(masks) -> List[dict]:
 
 
 def rle_counts(rle: dict) -> np.ndarray:
-    """The run lengths of an RLE (compressed string/bytes or uncompressed list counts).
-
-    Decodes COCO's compressed string (5-bit groups, continuation bit 0x20, sign bit
-    0x10, counts after the second delta-coded against the count two before) with
-    numpy instead of decoding the whole ``H×W`` mask.
-    """
+    """The run lengths of an RLE (compressed string/bytes or uncompressed list counts)."""
     counts = rle['counts']
     if isinstance(counts, list):
         return np.asarray(counts, dtype=np.int64)
-    if isinstance(counts, str):
-        counts = counts.encode('ascii')
-    c = np.frombuffer(counts, dtype=np.uint8).astype(np.int64) - 48
-    if len(c) == 0:
-        return np.zeros(0, np.int64)
-    last = (c & 0x20) == 0  # last 5-bit group of each count
-    group = np.concatenate([[0], np.cumsum(last)[:-1]])  # count index of each char
-    starts = np.flatnonzero(np.concatenate([[True], last[:-1]]))
-    shift = 5 * (np.arange(len(c)) - starts[group])
-    values = np.bincount(group, weights=(c & 0x1f) << shift).astype(np.int64)
-    ends = np.flatnonzero(last)
-    negative = (c[ends] & 0x10) != 0
-    values[negative] -= np.left_shift(1, 5 * (ends[negative] - starts[negative] + 1))
-    out = values.copy()
-    out[1::2] = np.cumsum(values[1::2])  # m > 2: x[m] += x[m-2] → per-parity cumsum
-    out[2::2] = np.cumsum(values[2::2])
-    return out
+    if isinstance(counts, bytes):
+        counts = counts.decode('ascii')
+    runs, _ = decode_counts_strings([counts])
+    return runs
+
+
+def decode_counts_strings(strings: Sequence[str]) -> Tuple[np.ndarray, np.ndarray]:
+    """Run lengths of many COCO compressed ``counts`` strings in one numpy pass.
+
+    Returns ``(runs, starts)``: the runs of ``strings[i]`` are
+    ``runs[starts[i]:starts[i + 1]]``. Each string must be well-formed (ASCII of COCO's
+    alphabet, ending on the last character of a count). COCO's format: 5-bit groups,
+    continuation bit 0x20, sign bit 0x10, counts after the second delta-coded against
+    the count two before; decoded without expanding any ``H×W`` mask.
+    """
+    sizes = np.fromiter(map(len, strings), np.int64, len(strings))
+    c = np.frombuffer(''.join(strings).encode('ascii'), dtype=np.uint8) - np.uint8(48)
+    ends = np.flatnonzero((c & 0x20) == 0)  # last 5-bit group of each count
+    first = np.empty_like(ends)
+    first[:1], first[1:] = 0, ends[:-1] + 1
+    length = ends - first + 1
+    values = (c[first] & 0x1f).astype(np.int64)
+    for j in range(1, int(length.max(initial=1))):  # counts take 1 to 7 characters
+        sel = np.flatnonzero(length > j)
+        values[sel] |= (c[first[sel] + j] & 0x1f).astype(np.int64) << (5 * j)
+    negative = np.flatnonzero(c[ends] & 0x10)
+    values[negative] -= np.left_shift(1, 5 * length[negative])
+    starts = np.append(np.searchsorted(ends, np.cumsum(sizes) - sizes), len(values))
+    if len(values) == 0:
+        return values, starts
+    index = np.arange(len(values)) - np.repeat(starts[:-1], np.diff(starts))  # in its RLE
+    runs = values.copy()
+    for delta in (index % 2 == 1, (index % 2 == 0) & (index >= 2)):  # x[m] += x[m-2]
+        total = np.cumsum(np.where(delta, values, 0))
+        before = np.where(starts[:-1] > 0, total[np.maximum(starts[:-1] - 1, 0)], 0)
+        runs[delta] = (total - np.repeat(before, np.diff(starts)))[delta]
+    return runs, starts
 
 
 def decode_crop(rle: dict, box) -> np.ndarray:
