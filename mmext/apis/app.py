@@ -96,7 +96,8 @@ class ParticleApp:
     def render(self, state, score_thr):
         """``(status, overlay RGB, count, table, CSV path, size plot path)`` at a threshold."""
         from mmext.evaluation.functional.shape_metrics import summarize
-        from mmext.reports.shape_report import column, measure, write_csv
+        from mmext.reports.shape_report import column, measure
+        from mmext.reports.tables import write_csv
         from mmext.visualization.particle_plots import (draw_particle_overlay,
                                                         plot_size_distribution)
         keep = np.flatnonzero(state['scores'] >= score_thr)

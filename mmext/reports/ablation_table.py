@@ -5,7 +5,6 @@ A run's metrics are the last record with metric keys in its mmengine json logs
 (``<work_dir>/<timestamp>/vis_data/scalars.json`` of training, where validation records
 land, and ``<work_dir>/<timestamp>/<timestamp>.json`` of tools/test.py): the newest wins.
 """
-import csv
 import glob
 import io
 import json
@@ -15,6 +14,7 @@ import subprocess
 import sys
 
 from mmext.utils import InputError, atomic_write
+from .tables import write_csv
 
 DEFAULT_METRICS = ('iou_f1', 'iou_precision', 'iou_recall', 'coco/segm_mAP',
                    'coco/segm_mAP_50', 'coco/bbox_mAP')
@@ -79,10 +79,7 @@ def write_tables(rows, csv_path=None, md_path=None):
         raise InputError('no results to write')
     header = list(rows[0])
     if csv_path:
-        with atomic_write(csv_path, 'w', newline='') as f:
-            writer = csv.DictWriter(f, fieldnames=header)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(csv_path, header, ([str(row[h]) for h in header] for row in rows))
     if md_path:
         out = io.StringIO()
         out.write('| ' + ' | '.join(header) + ' |\n')

@@ -9,27 +9,19 @@ weighted averages), ``confusion_matrix.csv`` / ``confusion_matrix_normalized.csv
 ``results.csv`` (one row per image) and ``predictions_grid.png``.
 Metric files need every sample's true label; ``results.csv`` and the grid do not.
 """
-import csv
 import json
 import os.path as osp
 
 import numpy as np
 
 from mmext.utils import atomic_write
+from .tables import write_csv
 
 __all__ = ['write_classification_report', 'write_results_csv']
 
 
-def _fmt(x):
-    return f'{x:.6g}' if isinstance(x, (float, np.floating)) else x
-
-
 def _write_csv(path, header, rows):
-    with atomic_write(path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows([[_fmt(v) for v in row] for row in rows])
-    return path
+    return write_csv(path, header, rows, nan='nan')
 
 
 def write_results_csv(path, img_paths, scores, classes, gt_labels=None, topk=3):

@@ -6,7 +6,6 @@ macro-F1 averages the classes present in that test fold (a class absent from a f
 has no F1 there). The pooled predictions of all folds (each image once per seed) get
 the full classification report, confusion matrix included.
 """
-import csv
 import json
 import os.path as osp
 
@@ -15,6 +14,7 @@ from mmengine.fileio import load
 
 from mmext.evaluation.functional.cls_metrics import per_class_report, summary_metrics
 from mmext.utils import atomic_write
+from .tables import write_csv
 
 METRICS = ('accuracy', 'balanced_accuracy', 'macro_f1')
 
@@ -76,11 +76,8 @@ def write_cv_summary(out_dir, fold_rows, title=''):
     ``cv_summary.md``; return the summary."""
     columns = ['variant', 'seed', 'fold', 'n_train', 'n_val', 'n_test', *METRICS, 'cpu_s',
                'checkpoint']
-    with atomic_write(osp.join(out_dir, 'cv_folds.csv'), 'w', newline='') as f:
-        writer = csv.DictWriter(f, columns, extrasaction='ignore')
-        writer.writeheader()
-        writer.writerows({k: f'{v:.6g}' if isinstance(v, float) else v
-                          for k, v in r.items()} for r in fold_rows)
+    write_csv(osp.join(out_dir, 'cv_folds.csv'), columns,
+              ([r.get(c, '') for c in columns] for r in fold_rows), nan='nan')
     summary = summarize(fold_rows)
     with atomic_write(osp.join(out_dir, 'cv_summary.json')) as f:
         json.dump({v: {k: (dict(mean=m[0], std=m[1]) if isinstance(m, tuple) else m)

@@ -29,7 +29,8 @@ from mmext.evaluation.functional.iou_weighted_f1 import IoUCounts, scores_from_c
 from mmext.evaluation.functional.particle_matching import match_image, threshold_sweep
 from mmext.evaluation.functional.shape_metrics import compare_distributions, summarize
 from mmext.utils import atomic_write
-from .shape_report import column, measure, write_csv
+from .shape_report import column, measure
+from .tables import write_csv
 
 __all__ = ['write_particle_report']
 

@@ -14,7 +14,6 @@ Writes into ``out_dir`` (all atomically):
 ``<source>`` is ``gt`` or ``pred``. With ``um_per_px``, lengths are reported in µm
 (areas in µm²) in the summaries and histograms; per-instance rows keep both.
 """
-import csv
 import os.path as osp
 from typing import Dict, List, Optional
 
@@ -25,8 +24,9 @@ from mmext.evaluation.functional.shape_metrics import (AREA_METRICS, LENGTH_METR
                                                        METRICS, compare_distributions,
                                                        shape_metrics_from_rles, summarize,
                                                        to_physical)
-from mmext.utils import InputError, atomic_save, atomic_write
+from mmext.utils import InputError, atomic_save
 from .coco_io import load_coco_gt, load_results, read_json
+from .tables import write_csv
 
 #: Metrics summarised and plotted (centroids and orientation are per-instance only).
 REPORTED = ('area', 'equivalent_diameter', 'perimeter', 'circularity', 'major_axis',
@@ -93,20 +93,6 @@ def measure(images: List[dict], um_per_px: Optional[float] = None, progress=True
     table['instance'] = np.array([i for img in images for i in img['ids']], dtype=object)
     table['score'] = np.array([s for img in images for s in img['scores']], dtype=np.float64)
     return dict(table=table, per_image=per_image)
-
-
-def _fmt(v):
-    if isinstance(v, (float, np.floating)):
-        return '' if np.isnan(v) else f'{v:.6g}'
-    return v
-
-
-def write_csv(path, header: List[str], rows) -> None:
-    with atomic_write(path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_fmt(v) for v in row])
 
 
 def _instance_csv(path, table):

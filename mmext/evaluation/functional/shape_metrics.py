@@ -24,7 +24,7 @@ Everything runs on each instance's bounding-box crop (expanded from the RLE with
 numpy, see :func:`mmext.evaluation.functional.rle.decode_crop`) with OpenCV
 (moments, contours, convex hull): no per-pixel Python, no full-image decoding.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import cv2
 import numpy as np
@@ -35,7 +35,6 @@ from .rle import decode_crop
 LENGTH_METRICS = ('equivalent_diameter', 'perimeter', 'major_axis', 'minor_axis',
                   'feret_max', 'feret_min', 'centroid_x', 'centroid_y')
 AREA_METRICS = ('area', )
-RATIO_METRICS = ('circularity', 'aspect_ratio', 'solidity', 'orientation')
 METRICS = ('area', 'equivalent_diameter', 'perimeter', 'circularity', 'major_axis',
            'minor_axis', 'aspect_ratio', 'orientation', 'solidity', 'feret_max', 'feret_min',
            'centroid_x', 'centroid_y')

@@ -1,2 +1,4 @@
+"""Registered evaluators (mmdet scope)."""
+from .iou_weighted_f1 import IoUWeightedF1Metric
 
-from .iou_weighted_f1 import IoUWeightedF1Metric  # noqa: F401
+__all__ = ['IoUWeightedF1Metric']
