@@ -188,7 +188,7 @@ def test_eval_tool(tmp_path, capsys):
                 bbox=mask_utils.toBbox(r).tolist()) for r in gt_rles]
     (tmp_path / 'gt.json').write_text(json.dumps(gt))
     (tmp_path / 'res.json').write_text(json.dumps(res))
-    m = main([str(tmp_path / 'gt.json'), str(tmp_path / 'res.json'),
+    m = main([str(tmp_path / 'gt.json'), str(tmp_path / 'res.json'), '--coco-map',
               '--out', str(tmp_path / 'm.json')])
     out = capsys.readouterr().out
     assert m['iou_f1'] == 1.0 and 'IoU-weighted F1 1.0000' in out

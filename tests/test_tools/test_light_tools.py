@@ -52,7 +52,7 @@ def coco(tmp_path_factory):
 
 def test_eval_iou_f1_is_light(coco, tmp_path):
     _, gt, results, num = coco
-    _run_light('eval_iou_f1', gt, results, '--out', tmp_path / 'm.json')
+    _run_light('eval_iou_f1', gt, results, '--coco-map', '--out', tmp_path / 'm.json')
     m = json.loads((tmp_path / 'm.json').read_text())
     assert (m['iou_f1'], m['tp'], m['fp'], m['fn']) == (1.0, num, 0, 0)
     assert m['segm_mAP'] == pytest.approx(1.0)
