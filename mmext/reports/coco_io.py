@@ -81,7 +81,12 @@ def load_results(path, coco: Optional[COCO] = None, score_thr: float = 0.0) -> L
     rle_ok = well_formed_rles([d.get('segmentation') if isinstance(d, dict) else None
                                for d in results], [_image_size(d, coco) for d in results])
     kept = []
-    for i, det in enumerate(results):
+    for i, (det, ok) in enumerate(zip(results, rle_ok.tolist())):
+        score = det.get('score', 1.0) if ok else None
+        if type(score) in (int, float) and score == score:  # checked RLE, known image
+            if score >= score_thr:
+                kept.append(dict(det))
+            continue
         if not isinstance(det, dict) or 'image_id' not in det or 'segmentation' not in det:
             raise InputError(f'{path} entry {i}: needs "image_id" and "segmentation"')
         score = det.get('score', 1.0)
@@ -110,7 +115,7 @@ def load_results(path, coco: Optional[COCO] = None, score_thr: float = 0.0) -> L
 
 def _image_size(det, coco: Optional[COCO]) -> Optional[Tuple[int, int]]:
     """``(height, width)`` a detection's segmentation must have (None: unknown)."""
-    if not isinstance(det, dict):
+    if not isinstance(det, dict) or 'image_id' not in det:
         return None
     if coco is None:
         size = det.get('segmentation', {}).get('size') if isinstance(

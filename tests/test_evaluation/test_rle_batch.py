@@ -32,6 +32,8 @@ def test_batch_decode_matches_pycocotools():
     assert len(starts) == len(rles) + 1
     for i, m in enumerate(masks):
         assert runs[starts[i]:starts[i + 1]].tolist() == _runs(m)
+    runs, starts = decode_counts_strings([rles[0]['counts'], '', rles[1]['counts']])
+    assert runs[starts[2]:].tolist() == _runs(masks[1]) and starts[1] == starts[2]
     hws = [tuple(r['size']) for r in rles]
     assert well_formed_rles(rles, hws).all()
     hws[3] = (hws[3][0] + 1, hws[3][1])  # the wrong image size: left to the full check

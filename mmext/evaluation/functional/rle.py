@@ -135,12 +135,18 @@ def decode_counts_strings(strings: Sequence[str]) -> Tuple[np.ndarray, np.ndarra
     starts = np.append(np.searchsorted(ends, np.cumsum(sizes) - sizes), len(values))
     if len(values) == 0:
         return values, starts
-    index = np.arange(len(values)) - np.repeat(starts[:-1], np.diff(starts))  # in its RLE
-    runs = values.copy()
-    for delta in (index % 2 == 1, (index % 2 == 0) & (index >= 2)):  # x[m] += x[m-2]
-        total = np.cumsum(np.where(delta, values, 0))
-        before = np.where(starts[:-1] > 0, total[np.maximum(starts[:-1] - 1, 0)], 0)
-        runs[delta] = (total - np.repeat(before, np.diff(starts)))[delta]
+    # counts m > 2 add the count m - 2 (so count 2 does not add count 0): a cumulative
+    # sum per parity, restarted per RLE, in which each RLE's count 0 weighs nothing
+    firsts = starts[:-1][np.diff(starts) > 0]
+    weights = values.copy()
+    weights[firsts] = 0
+    runs = np.empty_like(values)
+    for p in (0, 1):
+        total = np.cumsum(weights[p::2])
+        head = (starts[:-1] - p + 1) // 2  # index in values[p::2] of each RLE's first
+        before = np.concatenate([[0], total])[head]
+        runs[p::2] = total - np.repeat(before, (starts[1:] - p + 1) // 2 - head)
+    runs[firsts] = values[firsts]
     return runs, starts
 
 
