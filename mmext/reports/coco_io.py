@@ -1,7 +1,8 @@
 """Reading COCO ground-truth and results jsons, every entry checked.
 
-Shared by :mod:`.score_results`, :mod:`.shape_report` and the particle report hook; bad input raises
-:class:`mmext.utils.InputError` with a one-line message.
+Shared by :mod:`.score_results`, :mod:`.shape_report` and the particle report hook; bad
+input raises :class:`mmext.utils.InputError` with a one-line message. Compressed RLEs are
+screened in one vectorised pass; only the rest is checked entry by entry.
 """
 import contextlib
 import io
