@@ -15,8 +15,8 @@ import time
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from mmext.evaluation.functional.iou_weighted_f1 import (iou_weighted_f1,
-                                                         iou_weighted_f1_reference)
+from mmext.evaluation.functional.iou_weighted_f1 import iou_weighted_f1
+from mmext.testing import iou_weighted_f1_reference
 
 H, W = 1024, 1280
 

@@ -1,8 +1,9 @@
 """mmext: OpenMMLab extension for materials-science and medical image analysis.
 
-Importing it registers every mmext module into the upstream registries
-(see :mod:`mmext.registry`) and allows mmengine's checkpoint types under
-``torch.load(weights_only=True)`` (see :mod:`mmext.engine.checkpoint`).
+Importing it registers every mmext module into the upstream registries and allows
+mmengine's checkpoint types under ``torch.load(weights_only=True)``
+(:func:`mmext.registry.register_all_modules`), unless ``MMEXT_LIGHT=1`` is set: the
+tools that need no model set it so that they import neither torch, mmdet nor mmpretrain.
 """
 import os
 
@@ -10,6 +11,9 @@ import os
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
 from .version import __version__  # noqa: E402
-from . import datasets, engine, evaluation, models  # noqa: F401,E402  (registration)
+
+if os.environ.get('MMEXT_LIGHT') != '1':
+    from .registry import register_all_modules
+    register_all_modules()
 
 __all__ = ['__version__']

@@ -3,8 +3,12 @@
 mmext adds no registries of its own: each part goes into the upstream registry of the
 family that uses it, so configs with ``default_scope='mmpretrain'`` or ``'mmdet'`` find it.
 Parts both families use (samplers, generic hooks) go into mmengine's root registries, which
-every child scope falls back to.
+every child scope falls back to. :func:`register_all_modules` imports every module that
+registers something; ``import mmext`` (hence ``custom_imports = dict(imports=['mmext'])``)
+calls it unless the environment sets ``MMEXT_LIGHT=1``.
 """
+from importlib import import_module
+
 from mmdet.registry import DATASETS as DET_DATASETS
 from mmdet.registry import HOOKS as DET_HOOKS
 from mmdet.registry import METRICS as DET_METRICS
@@ -20,5 +24,17 @@ from mmpretrain.registry import TRANSFORMS as CLS_TRANSFORMS
 __all__ = [
     'DATA_SAMPLERS', 'HOOKS', 'METRICS', 'MODEL_WRAPPERS', 'CLS_DATASETS', 'CLS_HOOKS',
     'CLS_METRICS', 'CLS_MODELS', 'CLS_TRANSFORMS', 'DET_DATASETS', 'DET_HOOKS', 'DET_METRICS',
-    'DET_MODELS', 'DET_TRANSFORMS'
+    'DET_MODELS', 'DET_TRANSFORMS', 'register_all_modules'
 ]
+
+#: The modules whose import registers mmext's classes (and mmengine checkpoint loaders,
+#: the atomic local file backend, the weights-only allow-list of :mod:`mmext.engine`).
+REGISTERING_MODULES = ('mmext.datasets.csv_dataset', 'mmext.datasets.particle_dataset',
+                       'mmext.datasets.samplers', 'mmext.datasets.transforms', 'mmext.engine',
+                       'mmext.evaluation.metrics', 'mmext.models')
+
+
+def register_all_modules() -> None:
+    """Register every mmext module into the upstream registries (idempotent)."""
+    for name in REGISTERING_MODULES:
+        import_module(name)

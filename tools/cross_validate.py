@@ -41,6 +41,7 @@ from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fo
 from mmext.utils import InputError, atomic_write, exit_on_input_error
 from mmext.utils.config import get_scope, load_config
 from mmext.utils.data_root import iter_datasets
+from mmext.utils.jsonio import read_json
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -184,7 +185,7 @@ def run_fold(steps, fold_dir, cfg_path, tag, variants):
     """Train (or resume) and test one fold; skip what is already done. Return its
     record: checkpoint, CPU seconds of training and of each test variant."""
     record_path = osp.join(fold_dir, 'fold.json')
-    record = json.load(open(record_path)) if osp.isfile(record_path) else {}
+    record = read_json(record_path) if osp.isfile(record_path) else {}
     if 'checkpoint' not in record:
         # an interrupted training left checkpoints: continue from the latest
         resume = ['--resume'] if osp.isfile(osp.join(fold_dir, 'last_checkpoint')) else []
@@ -249,7 +250,7 @@ def write_folds(work_dir, source, classes, folds_by_seed):
                           for seed, folds in folds_by_seed.items()})
     path = osp.join(work_dir, 'folds.json')
     if osp.isfile(path):
-        old = json.load(open(path))
+        old = read_json(path)
         new = json.loads(json.dumps(content))
         same_seeds = set(old.get('folds', {})) & set(new['folds'])
         if ({k: old.get(k) for k in ('source', 'classes', 'rows_sha1')} !=
@@ -263,9 +264,9 @@ def write_folds(work_dir, source, classes, folds_by_seed):
 
 
 def summarize(work_dir, fold_records, classes, variants, title):
-    from mmext.evaluation.cls_report import write_classification_report
-    from mmext.evaluation.cross_validation import (fold_metrics, load_predictions,
-                                                   markdown_table, write_cv_summary)
+    from mmext.reports.classification_report import write_classification_report
+    from mmext.reports.cross_validation import (fold_metrics, load_predictions,
+                                                markdown_table, write_cv_summary)
     import numpy as np
     rows, pooled = [], {v: [] for v in variants}
     for (seed, fold), (fold_dir, record, sizes) in fold_records.items():

@@ -38,7 +38,7 @@ def main(argv=None):
     with exit_on_input_error():
         from mmext.apis.cls_inference import build_predictor, list_images, predict_images
         from mmext.engine.checkpoint import trust_checkpoint
-        from mmext.evaluation.cls_report import write_results_csv
+        from mmext.reports.classification_report import write_results_csv
         from mmext.utils.config import load_config
         if args.topk < 1:
             raise InputError(f'--topk {args.topk}: must be at least 1')

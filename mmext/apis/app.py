@@ -92,7 +92,8 @@ class ParticleApp:
     def render(self, state, score_thr):
         """``(status, overlay RGB, count, table, CSV path, size plot path)`` at a threshold."""
         from mmext.evaluation.functional.shape_metrics import summarize
-        from mmext.evaluation.shape_report import column, measure, write_csv
+        from mmext.reports.shape_report import column, measure
+        from mmext.reports.tables import write_table
         from mmext.visualization.particle_plots import (draw_particle_overlay,
                                                         plot_size_distribution)
         keep = np.flatnonzero(state['scores'] >= score_thr)
@@ -110,7 +111,7 @@ class ParticleApp:
             'circularity', 'solidity')]
         rows = [[table[c][i] for c in cols] for i in range(len(rles))]
         csv_path = osp.join(self.out_dir, f'{stem}_particles.csv')
-        write_csv(csv_path, cols, rows)
+        write_table(csv_path, cols, rows)
         ecd = table[column('equivalent_diameter', self.um_per_px)]
         unit = 'µm' if self.um_per_px else 'px'
         plot = plot_size_distribution({'prediction': ecd}, {'prediction': summarize(ecd)}, unit,

@@ -1,1 +1,3 @@
-from . import metrics  # noqa: F401
+"""Evaluation as upstream splits it: ``functional/`` (plain numeric functions) and
+``metrics/`` (registered evaluators). Reports written from predictions live in
+:mod:`mmext.reports`."""

@@ -1,4 +1,7 @@
-"""Helpers for mmext's own tests: loading the repository's tools, reference implementations."""
+"""Helpers for mmext's tests and benches: loading the repository's tools, and the slow
+reference implementations (oracles) the fast code is checked against."""
+from .oracles import encode_masks_dense, iou_weighted_f1_reference, shape_metrics_from_masks
 from .tools import load_tool, tool_path
 
-__all__ = ['load_tool', 'tool_path']
+__all__ = ['encode_masks_dense', 'iou_weighted_f1_reference', 'load_tool',
+           'shape_metrics_from_masks', 'tool_path']

@@ -131,7 +131,7 @@ def _metric_rows(*dicts, skip=()):
 def write_particle_html(out_dir, summary, runner=None, metrics=None, max_worst=12,
                         config_name='', checkpoint=''):
     """``index.html`` of a particle report folder (see
-    :func:`mmext.evaluation.particle_report.write_particle_report`)."""
+    :func:`mmext.reports.particle_report.write_particle_report`)."""
     if runner is not None:
         config_name, checkpoint = run_info(runner)
         training_curves(out_dir, runner, metric_label='validation metric',
@@ -163,7 +163,7 @@ def write_particle_html(out_dir, summary, runner=None, metrics=None, max_worst=1
 def write_classification_html(out_dir, runner=None, metrics=None, cams=(), max_worst=12,
                               config_name='', checkpoint=''):
     """``index.html`` of a classification report folder (see
-    :func:`mmext.evaluation.cls_report.write_classification_report`).
+    :func:`mmext.reports.classification_report.write_classification_report`).
 
     ``cams``: ``{img_path: relative Grad-CAM overlay path}`` for misclassified images.
     The worst images (misclassified, lowest true-class score first) are copied into

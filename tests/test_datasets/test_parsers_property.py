@@ -14,7 +14,7 @@ from pycocotools import mask as mask_utils
 
 from mmext.datasets import CSVDataset, ParticleDataset
 from mmext.datasets.coco_checks import rle_problem
-from mmext.evaluation.coco_io import load_coco_gt, load_results
+from mmext.reports.coco_io import load_coco_gt, load_results
 from mmext.utils import InputError
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,

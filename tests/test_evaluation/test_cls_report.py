@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from mmext.evaluation.cls_report import write_classification_report
+from mmext.reports.classification_report import write_classification_report
 from mmext.evaluation.functional import (confusion_matrices, per_class_report, pr_report,
                                          roc_report, summary_metrics, topk_predictions,
                                          tsne_embedding)

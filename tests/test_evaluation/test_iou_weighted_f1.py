@@ -11,10 +11,9 @@ from mmengine.evaluator import Evaluator
 from mmengine.structures import InstanceData
 from pycocotools import mask as mask_utils
 
-from mmext.evaluation.functional import (counts_from_ious, iou_weighted_f1,
-                                         iou_weighted_f1_reference)
+from mmext.evaluation.functional import counts_from_ious, iou_weighted_f1
 from mmext.evaluation.functional.rle import encode_masks
-from mmext.testing import load_tool
+from mmext.testing import iou_weighted_f1_reference, load_tool
 
 H, W = 40, 60
 
@@ -189,7 +188,7 @@ def test_eval_tool(tmp_path, capsys):
                 bbox=mask_utils.toBbox(r).tolist()) for r in gt_rles]
     (tmp_path / 'gt.json').write_text(json.dumps(gt))
     (tmp_path / 'res.json').write_text(json.dumps(res))
-    m = main([str(tmp_path / 'gt.json'), str(tmp_path / 'res.json'),
+    m = main([str(tmp_path / 'gt.json'), str(tmp_path / 'res.json'), '--coco-map',
               '--out', str(tmp_path / 'm.json')])
     out = capsys.readouterr().out
     assert m['iou_f1'] == 1.0 and 'IoU-weighted F1 1.0000' in out

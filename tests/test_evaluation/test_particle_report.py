@@ -23,7 +23,7 @@ import pytest
 
 from mmext.evaluation.functional.particle_matching import match_image
 from mmext.evaluation.functional.rle import encode_masks
-from mmext.evaluation.particle_report import write_particle_report
+from mmext.reports.particle_report import write_particle_report
 
 
 def boxes_to_rles(shape, boxes):

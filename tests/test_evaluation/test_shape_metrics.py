@@ -9,10 +9,9 @@ from pycocotools import mask as mask_utils
 from mmext.evaluation.functional.rle import decode_crop, encode_masks, rle_counts
 from mmext.evaluation.functional.shape_metrics import (compare_distributions,
                                                        feret_diameters,
-                                                       shape_metrics_from_masks,
                                                        shape_metrics_from_rles, summarize,
                                                        to_physical)
-from mmext.testing import load_tool
+from mmext.testing import encode_masks_dense, load_tool, shape_metrics_from_masks
 
 H, W = 160, 200
 
@@ -159,8 +158,6 @@ def test_report_tool(tmp_path):
 
 def test_encode_masks_matches_dense_pycocotools():
     import torch
-
-    from mmext.evaluation.functional.rle import encode_masks_dense
     rng = np.random.default_rng(0)
     for _ in range(20):
         h, w = rng.integers(1, 25, 2)

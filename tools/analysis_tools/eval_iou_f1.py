@@ -1,14 +1,19 @@
 """Score a COCO results json against a ground-truth json.
 
 Prints the particle challenge's IoU-weighted F1 (precision, recall, ΣIoU, TP/FP/FN) and,
-beside it, COCO bbox and segm mAP (pycocotools COCOeval).
+with ``--coco-map``, COCO bbox and segm mAP beside it (pycocotools COCOeval: its per-image
+Python loops take minutes on a competition-sized set, where the F1 takes seconds).
 
     python tools/analysis_tools/eval_iou_f1.py data/particles/annotations/val.json work_dirs/val_results.json
 """
 import argparse
 import json
+import os
 
-from mmext.utils import exit_on_input_error
+if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
+    os.environ.setdefault('MMEXT_LIGHT', '1')
+
+from mmext.utils import exit_on_input_error  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -17,18 +22,19 @@ def parse_args(argv=None):
     parser.add_argument('results', help='COCO results json (list of detections)')
     parser.add_argument('--score-thr', type=float, default=0.0,
                         help='drop detections scoring below this first')
-    parser.add_argument('--no-coco-map', action='store_true', help='skip COCOeval mAP')
+    parser.add_argument('--coco-map', action='store_true',
+                        help='also COCO bbox and segm mAP (COCOeval; slow on large sets)')
     parser.add_argument('--out', help='also write the numbers to this json')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmext.evaluation.iou_f1_eval import evaluate_results_file
+    from mmext.reports.score_results import evaluate_results_file
     from mmext.utils import atomic_write
     with exit_on_input_error():
         m = evaluate_results_file(args.gt, args.results, score_thr=args.score_thr,
-                                  with_coco_map=not args.no_coco_map)
+                                  with_coco_map=args.coco_map)
     print(f"images {m['num_images']}  predictions {m['num_predictions']}")
     num = {k: 'undefined' if m[k] is None else f'{m[k]:.4f}'
            for k in ('iou_f1', 'iou_precision', 'iou_recall')}

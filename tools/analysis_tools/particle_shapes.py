@@ -12,8 +12,12 @@ solidity, Feret max/min, centroid (px, and µm with --um-per-px); per image and 
 count, mean, std, D10/D50/D90; with --compare, the differences of the distributions.
 """
 import argparse
+import os
 
-from mmext.utils import exit_on_input_error
+if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
+    os.environ.setdefault('MMEXT_LIGHT', '1')
+
+from mmext.utils import exit_on_input_error  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -31,7 +35,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmext.evaluation.shape_report import column, shape_report
+    from mmext.reports.shape_report import column, shape_report
     with exit_on_input_error():
         out = shape_report(args.input, args.out_dir, gt_json=args.gt,
                            compare_json=args.compare, um_per_px=args.um_per_px,

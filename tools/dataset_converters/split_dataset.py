@@ -18,10 +18,14 @@ given proportions (with groups: as near as whole groups allow); the same data an
 always give the same files.
 """
 import argparse
+import os
 import os.path as osp
 
-from mmext.datasets.split import write_csv_split, write_split
-from mmext.utils import InputError, exit_on_input_error
+if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
+    os.environ.setdefault('MMEXT_LIGHT', '1')
+
+from mmext.datasets.split import write_csv_split, write_split  # noqa: E402
+from mmext.utils import InputError, exit_on_input_error  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -3,7 +3,7 @@
 During ``runner.test()`` it collects, per test image, the true label, the predicted
 scores, the image path and the penultimate features (captured by a forward pre-hook on
 ``feature_layer``, so the model is run once), then writes the files listed in
-:mod:`mmext.evaluation.cls_report` into ``out_dir`` (default ``<work_dir>/report``).
+:mod:`mmext.reports.classification_report` into ``out_dir`` (default ``<work_dir>/report``).
 The training curves come from the mmengine scalar logs found beside the loaded
 checkpoint or in the work dir. It does nothing during training or validation.
 """
@@ -144,7 +144,7 @@ class ClassificationReportHook(Hook):
         self._results = []
         if results is None:
             return
-        from mmext.evaluation.cls_report import write_classification_report
+        from mmext.reports.classification_report import write_classification_report
         from mmext.visualization.train_log import find_scalar_logs
         classes = self._classes(runner, results[0]['scores'].shape[0])
         feats = None

@@ -43,7 +43,8 @@ def _evaluator_ann_file(cfg):
 def fill_missing_gt(results, ann_file):
     """Ground truth from ``ann_file`` for results whose data sample had none (e.g. a TTA
     pipeline that loads no annotations); images the json does not annotate stay None."""
-    from mmext.evaluation.coco_io import gt_rles_by_image, load_coco_gt
+    from mmext.evaluation.functional.rle import gt_rles_by_image
+    from mmext.reports.coco_io import load_coco_gt
     coco = load_coco_gt(ann_file)
     if not coco.dataset.get('annotations'):
         return
@@ -105,7 +106,7 @@ class ParticleReportHook(Hook):
         self._results = []
         if results is None:
             return
-        from mmext.evaluation.particle_report import write_particle_report
+        from mmext.reports.particle_report import write_particle_report
         ann_file = self.ann_file or _evaluator_ann_file(runner.cfg)
         if ann_file and any(r['gt_rles'] is None for r in results) and osp.isfile(ann_file):
             fill_missing_gt(results, ann_file)

@@ -18,9 +18,8 @@ Aggregation over a set: ΣIoU, TP, FP and FN are **summed over all images** firs
 precision = ΣIoU / (TP + FP), recall = ΣIoU / (TP + FN) and F1 = their harmonic mean
 (0 where a denominator is 0).
 
-:func:`iou_weighted_f1` is the fast implementation; :func:`iou_weighted_f1_reference`
-is the deliberately slow, pair-by-pair pure-Python reference it is tested and
-benchmarked against.
+:func:`iou_weighted_f1` is tested and benchmarked against the pair-by-pair reference
+:func:`mmext.testing.iou_weighted_f1_reference`.
 """
 from typing import NamedTuple, Sequence
 
@@ -102,38 +101,3 @@ def iou_weighted_f1(gts: Sequence[Sequence[dict]], preds: Sequence[Sequence[dict
     for gt_rles, pred_rles in zip(gts, preds):
         total = total + image_counts(gt_rles, pred_rles)
     return scores_from_counts(total)
-
-
-def iou_weighted_f1_reference(gts: Sequence[Sequence[dict]],
-                              preds: Sequence[Sequence[dict]]) -> dict:
-    """Slow reference: the definition written pair by pair in plain Python.
-
-    One :func:`pycocotools.mask.iou` call per (prediction, ground truth) pair and
-    Python loops for the matching; only for tests and ``bench/bench_iou_f1.py``.
-    """
-    sum_iou, tp, fp, fn = 0.0, 0, 0, 0
-    for gt_rles, pred_rles in zip(gts, preds):
-        if not pred_rles:
-            fn += len(gt_rles)
-            continue
-        ious = [[float(mask_utils.iou([p], [g], [0])[0][0]) for g in gt_rles]
-                for p in pred_rles]
-        kept = [[] for _ in gt_rles]  # per gt: IoUs of the predictions kept against it
-        for row in ious:
-            if not row:
-                continue
-            top = max(row)
-            for j, iou in enumerate(row):
-                if iou == top:
-                    kept[j].append(iou)
-        for gt_kept in kept:
-            best = max(gt_kept, default=0.0)
-            if best > 0:
-                tp += 1
-                sum_iou += best
-            else:
-                fn += 1
-            k = sum(1 for iou in gt_kept if iou > DUPLICATE_IOU)
-            if k >= 2:
-                fp += k - 1
-    return scores_from_counts(IoUCounts(sum_iou, tp, fp, fn))

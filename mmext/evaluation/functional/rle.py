@@ -1,8 +1,9 @@
-"""COCO run-length encoding helpers shared by the metric, submissions and shape tools.
+"""COCO run-length encoding: the one home of mask → RLE encoding and of ground-truth RLEs
+per image, shared by the metric, reports, submissions and shape tools.
 
 The ``counts`` of every RLE returned here is a ``str`` (JSON-ready).
 """
-from typing import List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -15,32 +16,15 @@ def _str_counts(rles: List[dict]) -> List[dict]:
     return rles
 
 
-def encode_masks_dense(masks) -> List[dict]:
-    """Encode binary masks ``N×H×W`` with one pycocotools call on the whole ``H×W×N``
-    Fortran stack (simple; its cost grows with image size × number of masks)."""
-    if hasattr(masks, 'detach'):  # torch.Tensor: transpose on its device, no host copy
-        import torch
-        if masks.shape[0] == 0:
-            return []
-        masks = masks.detach().to(torch.uint8).transpose(1, 2).contiguous().cpu().numpy()
-        stack = masks.transpose(2, 1, 0)  # H×W×N, Fortran-contiguous view
-    else:
-        masks = np.asarray(masks)
-        if masks.shape[0] == 0:
-            return []
-        stack = np.asfortranarray(masks.astype(np.uint8, copy=False).transpose(1, 2, 0))
-    return _str_counts(mask_utils.encode(stack))
-
-
 def encode_masks(masks) -> List[dict]:
     """Encode binary masks ``N×H×W`` (numpy array or torch tensor, any device) as RLEs.
 
     One vectorised scan finds the rows each mask occupies; only that band (then the
     mask's bounding box) is read further: the runs are found with numpy on the
     transposed crop, placed in the column-major index of the whole image and
-    compressed by pycocotools (``frPyObjects``). Same output as
-    :func:`encode_masks_dense`, at a cost that grows with the masks' areas rather than
-    image size × number of masks (see ``bench/bench_submission.py``).
+    compressed by pycocotools (``frPyObjects``). Same output as one dense
+    ``pycocotools.mask.encode`` call, at a cost that grows with the masks' areas rather
+    than image size × number of masks (see ``bench/bench_submission.py``).
     """
     n = int(masks.shape[0])
     if n == 0:
@@ -93,6 +77,17 @@ def segmentation_to_rle(segmentation, height: int, width: int) -> dict:
     return _str_counts([rle])[0]
 
 
+def gt_rles_by_image(coco, img_ids=None) -> Dict[int, List[dict]]:
+    """``{image_id: [RLE, ...]}`` of a pycocotools ``COCO``'s annotations, for ``img_ids``
+    (default: every image; an image without annotations gets an empty list)."""
+    out = {}
+    for img_id in coco.imgs if img_ids is None else img_ids:
+        info = coco.imgs[img_id]
+        out[img_id] = [segmentation_to_rle(a['segmentation'], info['height'], info['width'])
+                       for a in coco.imgToAnns.get(img_id, [])]
+    return out
+
+
 def rles_from_instance_masks(masks) -> List[dict]:
     """RLEs from mmdet ``BitmapMasks`` / ``PolygonMasks`` (or an ``N×H×W`` array)."""
     polygons = getattr(masks, 'masks', None)
@@ -105,38 +100,54 @@ def rles_from_instance_masks(masks) -> List[dict]:
     return encode_masks(masks)
 
 
-def rle_sizes(rles: Sequence[dict]) -> np.ndarray:
-    """``(N, 2)`` array of the ``(height, width)`` of each RLE."""
-    return np.array([rle['size'] for rle in rles], dtype=np.int64).reshape(-1, 2)
-
-
 def rle_counts(rle: dict) -> np.ndarray:
-    """The run lengths of an RLE (compressed string/bytes or uncompressed list counts).
-
-    Decodes COCO's compressed string (5-bit groups, continuation bit 0x20, sign bit
-    0x10, counts after the second delta-coded against the count two before) with
-    numpy instead of decoding the whole ``H×W`` mask.
-    """
+    """The run lengths of an RLE (compressed string/bytes or uncompressed list counts)."""
     counts = rle['counts']
     if isinstance(counts, list):
         return np.asarray(counts, dtype=np.int64)
-    if isinstance(counts, str):
-        counts = counts.encode('ascii')
-    c = np.frombuffer(counts, dtype=np.uint8).astype(np.int64) - 48
-    if len(c) == 0:
-        return np.zeros(0, np.int64)
-    last = (c & 0x20) == 0  # last 5-bit group of each count
-    group = np.concatenate([[0], np.cumsum(last)[:-1]])  # count index of each char
-    starts = np.flatnonzero(np.concatenate([[True], last[:-1]]))
-    shift = 5 * (np.arange(len(c)) - starts[group])
-    values = np.bincount(group, weights=(c & 0x1f) << shift).astype(np.int64)
-    ends = np.flatnonzero(last)
-    negative = (c[ends] & 0x10) != 0
-    values[negative] -= np.left_shift(1, 5 * (ends[negative] - starts[negative] + 1))
-    out = values.copy()
-    out[1::2] = np.cumsum(values[1::2])  # m > 2: x[m] += x[m-2] → per-parity cumsum
-    out[2::2] = np.cumsum(values[2::2])
-    return out
+    if isinstance(counts, bytes):
+        counts = counts.decode('ascii')
+    runs, _ = decode_counts_strings([counts])
+    return runs
+
+
+def decode_counts_strings(strings: Sequence[str]) -> Tuple[np.ndarray, np.ndarray]:
+    """Run lengths of many COCO compressed ``counts`` strings in one numpy pass.
+
+    Returns ``(runs, starts)``: the runs of ``strings[i]`` are
+    ``runs[starts[i]:starts[i + 1]]``. Each string must be well-formed (ASCII of COCO's
+    alphabet, ending on the last character of a count). COCO's format: 5-bit groups,
+    continuation bit 0x20, sign bit 0x10, counts after the second delta-coded against
+    the count two before; decoded without expanding any ``H×W`` mask.
+    """
+    sizes = np.fromiter(map(len, strings), np.int64, len(strings))
+    c = np.frombuffer(''.join(strings).encode('ascii'), dtype=np.uint8) - np.uint8(48)
+    ends = np.flatnonzero((c & 0x20) == 0)  # last 5-bit group of each count
+    first = np.empty_like(ends)
+    first[:1], first[1:] = 0, ends[:-1] + 1
+    length = ends - first + 1
+    values = (c[first] & 0x1f).astype(np.int64)
+    for j in range(1, int(length.max(initial=1))):  # counts take 1 to 7 characters
+        sel = np.flatnonzero(length > j)
+        values[sel] |= (c[first[sel] + j] & 0x1f).astype(np.int64) << (5 * j)
+    negative = np.flatnonzero(c[ends] & 0x10)
+    values[negative] -= np.left_shift(1, 5 * length[negative])
+    starts = np.append(np.searchsorted(ends, np.cumsum(sizes) - sizes), len(values))
+    if len(values) == 0:
+        return values, starts
+    # counts m > 2 add the count m - 2 (so count 2 does not add count 0): a cumulative
+    # sum per parity, restarted per RLE, in which each RLE's count 0 weighs nothing
+    firsts = starts[:-1][np.diff(starts) > 0]
+    weights = values.copy()
+    weights[firsts] = 0
+    runs = np.empty_like(values)
+    for p in (0, 1):
+        total = np.cumsum(weights[p::2])
+        head = (starts[:-1] - p + 1) // 2  # index in values[p::2] of each RLE's first
+        before = np.concatenate([[0], total])[head]
+        runs[p::2] = total - np.repeat(before, (starts[1:] - p + 1) // 2 - head)
+    runs[firsts] = values[firsts]
+    return runs, starts
 
 
 def decode_crop(rle: dict, box) -> np.ndarray:

@@ -24,7 +24,7 @@ Everything runs on each instance's bounding-box crop (expanded from the RLE with
 numpy, see :func:`mmext.evaluation.functional.rle.decode_crop`) with OpenCV
 (moments, contours, convex hull): no per-pixel Python, no full-image decoding.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import cv2
 import numpy as np
@@ -35,7 +35,6 @@ from .rle import decode_crop
 LENGTH_METRICS = ('equivalent_diameter', 'perimeter', 'major_axis', 'minor_axis',
                   'feret_max', 'feret_min', 'centroid_x', 'centroid_y')
 AREA_METRICS = ('area', )
-RATIO_METRICS = ('circularity', 'aspect_ratio', 'solidity', 'orientation')
 METRICS = ('area', 'equivalent_diameter', 'perimeter', 'circularity', 'major_axis',
            'minor_axis', 'aspect_ratio', 'orientation', 'solidity', 'feret_max', 'feret_min',
            'centroid_x', 'centroid_y')
@@ -71,8 +70,9 @@ def _smoothed_length(contour: np.ndarray) -> float:
     return float(np.hypot(step[:, 0], step[:, 1]).sum())
 
 
-def _crop_metrics(crop: np.ndarray, x0: float, y0: float) -> tuple:
-    """Metrics of one instance from its zero-padded uint8 crop at offset (x0, y0)."""
+def crop_shape_metrics(crop: np.ndarray, x0: float, y0: float) -> tuple:
+    """Metrics of one instance (in :data:`METRICS` order) from its zero-padded uint8 crop
+    whose top-left pixel is at ``(x0, y0)`` in the image."""
     m = cv2.moments(crop, binaryImage=True)
     area = m['m00']
     if area == 0:
@@ -97,33 +97,6 @@ def _crop_metrics(crop: np.ndarray, x0: float, y0: float) -> tuple:
             min(area / hull_area, 1.0), fmax, fmin, cx, cy)
 
 
-def shape_metrics_from_masks(masks: np.ndarray,
-                             boxes: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
-    """Metrics of binary masks ``H×W×N`` (any memory order) → ``{metric: (N,) array}``.
-
-    ``boxes`` (``N×4`` xywh, integer-valued) restricts each instance to its box; without
-    it the box is found from the mask.
-    """
-    masks = np.asarray(masks)
-    n = masks.shape[2] if masks.ndim == 3 else 0
-    rows = []
-    for i in range(n):
-        m = masks[:, :, i]
-        if boxes is None:
-            ys, xs = np.nonzero(m.any(axis=1))[0], np.nonzero(m.any(axis=0))[0]
-            if len(ys) == 0:
-                rows.append((np.nan, ) * len(METRICS))
-                continue
-            x, y, w, h = xs[0], ys[0], xs[-1] - xs[0] + 1, ys[-1] - ys[0] + 1
-        else:
-            x, y, w, h = (int(v) for v in boxes[i])
-        crop = np.zeros((h + 2, w + 2), np.uint8)
-        crop[1:-1, 1:-1] = m[y:y + h, x:x + w]
-        rows.append(_crop_metrics(crop, x - 1, y - 1))
-    table = np.array(rows, dtype=np.float64).reshape(n, len(METRICS))
-    return {name: table[:, j] for j, name in enumerate(METRICS)}
-
-
 def shape_metrics_from_rles(rles: Sequence[dict]) -> Dict[str, np.ndarray]:
     """Metrics of RLE masks → ``{metric: (N,) array}``.
 
@@ -137,7 +110,7 @@ def shape_metrics_from_rles(rles: Sequence[dict]) -> Dict[str, np.ndarray]:
     for rle, (x, y, w, h) in zip(rles, boxes):
         crop = np.zeros((h + 2, w + 2), np.uint8)
         crop[1:-1, 1:-1] = decode_crop(rle, (x, y, w, h))
-        rows.append(_crop_metrics(crop, x - 1, y - 1))
+        rows.append(crop_shape_metrics(crop, x - 1, y - 1))
     table = np.array(rows, dtype=np.float64).reshape(len(rles), len(METRICS))
     return {name: table[:, j] for j, name in enumerate(METRICS)}
 

@@ -1,3 +1,5 @@
+"""Registered evaluators (mmdet scope)."""
+from .iou_weighted_f1 import IoUWeightedF1Metric
+from .submission import ParticleSubmissionMetric
 
-from .iou_weighted_f1 import IoUWeightedF1Metric  # noqa: F401
-from .submission import ParticleSubmissionMetric  # noqa: F401
+__all__ = ['IoUWeightedF1Metric', 'ParticleSubmissionMetric']

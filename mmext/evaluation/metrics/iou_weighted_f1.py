@@ -9,7 +9,7 @@ from pycocotools.coco import COCO
 
 from mmext.registry import DET_METRICS
 from ..functional.iou_weighted_f1 import IoUCounts, image_counts, scores_from_counts
-from ..functional.rle import encode_masks, rles_from_instance_masks, segmentation_to_rle
+from ..functional.rle import encode_masks, gt_rles_by_image, rles_from_instance_masks
 
 
 @DET_METRICS.register_module()
@@ -44,10 +44,7 @@ class IoUWeightedF1Metric(BaseMetric):
     def _gt_rles(self, data_sample: dict) -> list:
         if self._coco is not None:
             img_id = data_sample['img_id']
-            info = self._coco.imgs[img_id]
-            anns = self._coco.imgToAnns.get(img_id, [])
-            return [segmentation_to_rle(a['segmentation'], info['height'], info['width'])
-                    for a in anns]
+            return gt_rles_by_image(self._coco, [img_id])[img_id]
         gt = data_sample.get('gt_instances')
         if gt is None or 'masks' not in gt:
             raise KeyError('IoUWeightedF1Metric needs ann_file or gt_instances.masks '

@@ -16,8 +16,8 @@ Files (in ``out_dir``):
 - ``summary.json``: the set's IoU-F1 and tallies, the best score threshold, size
   statistics and the KS statistic.
 
-Numbers come from :mod:`.functional.iou_weighted_f1` (matching) and
-:mod:`.functional.shape_metrics` through :func:`.shape_report.measure`.
+Numbers come from :mod:`mmext.evaluation.functional.iou_weighted_f1` (matching) and
+:mod:`mmext.evaluation.functional.shape_metrics` through :func:`.shape_report.measure`.
 """
 import json
 import os.path as osp
@@ -25,11 +25,12 @@ from typing import List, Optional
 
 import numpy as np
 
+from mmext.evaluation.functional.iou_weighted_f1 import IoUCounts, scores_from_counts
+from mmext.evaluation.functional.particle_matching import match_image, threshold_sweep
+from mmext.evaluation.functional.shape_metrics import compare_distributions, summarize
 from mmext.utils import atomic_write
-from .functional.iou_weighted_f1 import IoUCounts, scores_from_counts
-from .functional.particle_matching import match_image, threshold_sweep
-from .functional.shape_metrics import compare_distributions, summarize
-from .shape_report import column, measure, write_csv
+from .shape_report import column, measure
+from .tables import write_table
 
 __all__ = ['write_particle_report']
 
@@ -108,7 +109,7 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
             P.draw_particle_overlay(img['img_path'], img.get('gt_rles'), img['pred_rles'],
                                     matches[i], path(name), max_side=overlay_max_side)
             per_image[i]['overlay'] = name
-    write_csv(path('per_image.csv'), PER_IMAGE_HEADER,
+    write_table(path('per_image.csv'), PER_IMAGE_HEADER,
               ([row[k] for k in PER_IMAGE_HEADER] for row in per_image))
     out['per_image'] = path('per_image.csv')
 
@@ -150,7 +151,7 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
     if header is None:
         header = ['source', 'image_id', 'file_name', 'instance', 'score', 'outcome',
                   'matched_iou']
-    write_csv(path('particles.csv'), header, rows)
+    write_table(path('particles.csv'), header, rows)
     out['particles'] = path('particles.csv')
 
     # size distribution -------------------------------------------------------------------
@@ -161,7 +162,7 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
                if key in tables}
     stats = {k: summarize(v) for k, v in samples.items()}
     ks = compare_distributions(tables['gt'][ecd], tables['pred'][ecd]) if has_gt else None
-    write_csv(path('size_distribution.csv'),
+    write_table(path('size_distribution.csv'),
               ['source', 'metric', 'count', 'mean', 'std', 'min', 'd10', 'd50', 'd90', 'max'],
               [[k, ecd, *s.values()] for k, s in stats.items()])
     out['size_distribution_csv'] = path('size_distribution.csv')
@@ -182,7 +183,7 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
         with_gt = [(m['ious'], img['scores']) for img, m in zip(images, matches)
                    if m is not None]
         sweep = threshold_sweep([a for a, _ in with_gt], [b for _, b in with_gt])
-        write_csv(path('score_sweep.csv'), list(sweep[0]),
+        write_table(path('score_sweep.csv'), list(sweep[0]),
                   ([r[k] for k in sweep[0]] for r in sweep))
         out['score_sweep_csv'] = path('score_sweep.csv')
         out['score_sweep'] = P.plot_score_sweep(sweep, path('score_sweep.png'), score_thr)

@@ -14,17 +14,20 @@ Writes into ``out_dir`` (all atomically):
 ``<source>`` is ``gt`` or ``pred``. With ``um_per_px``, lengths are reported in µm
 (areas in µm²) in the summaries and histograms; per-instance rows keep both.
 """
-import csv
 import os.path as osp
 from typing import Dict, List, Optional
 
 import numpy as np
 
-from mmext.utils import InputError, atomic_save, atomic_write
-from .coco_io import gt_rles_by_image, load_coco_gt, load_results, read_json
-from .functional.shape_metrics import (AREA_METRICS, LENGTH_METRICS, METRICS,
-                                       compare_distributions, shape_metrics_from_rles,
-                                       summarize, to_physical)
+from mmext.evaluation.functional.rle import gt_rles_by_image
+from mmext.evaluation.functional.shape_metrics import (AREA_METRICS, LENGTH_METRICS,
+                                                       METRICS, compare_distributions,
+                                                       shape_metrics_from_rles, summarize,
+                                                       to_physical)
+from mmext.utils import InputError, atomic_save
+from mmext.utils.jsonio import read_json
+from .coco_io import load_coco_gt, load_results
+from .tables import write_table
 
 #: Metrics summarised and plotted (centroids and orientation are per-instance only).
 REPORTED = ('area', 'equivalent_diameter', 'perimeter', 'circularity', 'major_axis',
@@ -93,25 +96,11 @@ def measure(images: List[dict], um_per_px: Optional[float] = None, progress=True
     return dict(table=table, per_image=per_image)
 
 
-def _fmt(v):
-    if isinstance(v, (float, np.floating)):
-        return '' if np.isnan(v) else f'{v:.6g}'
-    return v
-
-
-def write_csv(path, header: List[str], rows) -> None:
-    with atomic_write(path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_fmt(v) for v in row])
-
-
 def _instance_csv(path, table):
     lead = ['image_id', 'file_name', 'instance', 'score']
     cols = lead + [k for k in table if k not in lead]
     n = len(table['image_id'])
-    write_csv(path, cols, ([table[c][i] for c in cols] for i in range(n)))
+    write_table(path, cols, ([table[c][i] for c in cols] for i in range(n)))
 
 
 def _image_csv(path, images, per_image, um_per_px):
@@ -127,7 +116,7 @@ def _image_csv(path, images, per_image, um_per_px):
                  for k in ('circularity', 'aspect_ratio', 'solidity')]
         rows.append([img['image_id'], img['file_name'], len(img['rles']), s['mean'], s['std'],
                      s['d10'], s['d50'], s['d90'], *means])
-    write_csv(path, header, rows)
+    write_table(path, header, rows)
 
 
 def _histogram(path, metric_col, samples: Dict[str, np.ndarray]):
@@ -180,7 +169,7 @@ def shape_report(input_json, out_dir, gt_json=None, compare_json=None,
         for metric in REPORTED:
             col = column(metric, um_per_px)
             summary_rows.append([name, col, *summarize(res['table'][col]).values()])
-    write_csv(osp.join(out_dir, 'summary.csv'),
+    write_table(osp.join(out_dir, 'summary.csv'),
               ['source', 'metric', 'count', 'mean', 'std', 'min', 'd10', 'd50', 'd90', 'max'],
               summary_rows)
     if 'gt' in out and 'pred' in out:
@@ -194,7 +183,7 @@ def shape_report(input_json, out_dir, gt_json=None, compare_json=None,
             rows.append([col, c['ref_count'], c['count'], c['ref_mean'], c['mean'],
                          c['mean_diff'], c['ref_median'], c['median'], c['median_diff'],
                          c['ks_stat'], c['ks_pvalue']])
-        write_csv(osp.join(out_dir, 'comparison.csv'),
+        write_table(osp.join(out_dir, 'comparison.csv'),
                   ['metric', 'gt_count', 'pred_count', 'gt_mean', 'pred_mean',
                    'mean_diff', 'gt_median', 'pred_median', 'median_diff', 'ks_stat',
                    'ks_pvalue'], rows)

@@ -5,17 +5,16 @@ A run's metrics are the last record with metric keys in its mmengine json logs
 (``<work_dir>/<timestamp>/vis_data/scalars.json`` of training, where validation records
 land, and ``<work_dir>/<timestamp>/<timestamp>.json`` of tools/test.py): the newest wins.
 """
-import csv
 import glob
 import io
-import json
 import os
 import os.path as osp
 import subprocess
 import sys
 
-from .errors import InputError
-from .fileio import atomic_write
+from mmext.utils import InputError, atomic_write
+from mmext.utils.jsonio import read_json_lines
+from .tables import write_table
 
 DEFAULT_METRICS = ('iou_f1', 'iou_precision', 'iou_recall', 'coco/segm_mAP',
                    'coco/segm_mAP_50', 'coco/bbox_mAP')
@@ -26,24 +25,13 @@ def config_name(config):
     return osp.splitext(osp.basename(config))[0]
 
 
-def _records(path):
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith('{'):
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-
-
 def final_metrics(work_dir):
     """Metrics of the newest log record in ``work_dir`` that holds any; {} if none."""
     logs = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')) + \
         glob.glob(osp.join(work_dir, '*', '*.json'))
     for path in sorted(logs, key=os.path.getmtime, reverse=True):
         found = {}
-        for rec in _records(path):
+        for rec in read_json_lines(path):
             metrics = {k: v for k, v in rec.items()
                        if isinstance(v, (int, float)) and not k.startswith(NOT_METRICS)
                        and 'loss' not in k}
@@ -80,10 +68,7 @@ def write_tables(rows, csv_path=None, md_path=None):
         raise InputError('no results to write')
     header = list(rows[0])
     if csv_path:
-        with atomic_write(csv_path, 'w', newline='') as f:
-            writer = csv.DictWriter(f, fieldnames=header)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_table(csv_path, header, ([str(row[h]) for h in header] for row in rows))
     if md_path:
         out = io.StringIO()
         out.write('| ' + ' | '.join(header) + ' |\n')

@@ -1,20 +1,20 @@
 """Numbers of a cross-validation: per-fold metrics, mean +- std, pooled report.
 
 Each fold's test predictions (the pickle ``tools/test.py --out`` dumps) give accuracy,
-balanced accuracy and macro-F1 through :mod:`mmext.evaluation.functional.cls_report`;
+balanced accuracy and macro-F1 through :mod:`mmext.evaluation.functional.cls_metrics`;
 macro-F1 averages the classes present in that test fold (a class absent from a fold
 has no F1 there). The pooled predictions of all folds (each image once per seed) get
 the full classification report, confusion matrix included.
 """
-import csv
 import json
 import os.path as osp
 
 import numpy as np
 from mmengine.fileio import load
 
+from mmext.evaluation.functional.cls_metrics import per_class_report, summary_metrics
 from mmext.utils import atomic_write
-from .functional.cls_report import per_class_report, summary_metrics
+from .tables import write_table
 
 METRICS = ('accuracy', 'balanced_accuracy', 'macro_f1')
 
@@ -76,11 +76,8 @@ def write_cv_summary(out_dir, fold_rows, title=''):
     ``cv_summary.md``; return the summary."""
     columns = ['variant', 'seed', 'fold', 'n_train', 'n_val', 'n_test', *METRICS, 'cpu_s',
                'checkpoint']
-    with atomic_write(osp.join(out_dir, 'cv_folds.csv'), 'w', newline='') as f:
-        writer = csv.DictWriter(f, columns, extrasaction='ignore')
-        writer.writeheader()
-        writer.writerows({k: f'{v:.6g}' if isinstance(v, float) else v
-                          for k, v in r.items()} for r in fold_rows)
+    write_table(osp.join(out_dir, 'cv_folds.csv'), columns,
+              ([r.get(c, '') for c in columns] for r in fold_rows), nan='nan')
     summary = summarize(fold_rows)
     with atomic_write(osp.join(out_dir, 'cv_summary.json')) as f:
         json.dump({v: {k: (dict(mean=m[0], std=m[1]) if isinstance(m, tuple) else m)

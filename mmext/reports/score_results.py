@@ -5,8 +5,9 @@ import io
 import numpy as np
 from pycocotools.cocoeval import COCOeval
 
-from .coco_io import gt_rles_by_image, load_coco_gt, load_results, result_rles_by_image
-from .functional.iou_weighted_f1 import iou_weighted_f1
+from mmext.evaluation.functional.iou_weighted_f1 import iou_weighted_f1
+from mmext.evaluation.functional.rle import gt_rles_by_image
+from .coco_io import load_coco_gt, load_results, result_rles_by_image
 
 
 def coco_map(coco_gt, results, iou_type: str) -> dict:
@@ -25,9 +26,9 @@ def coco_map(coco_gt, results, iou_type: str) -> dict:
 
 
 def evaluate_results_file(gt_json, results_json, score_thr: float = 0.0,
-                          with_coco_map: bool = True) -> dict:
+                          with_coco_map: bool = False) -> dict:
     """``iou_f1, iou_precision, iou_recall, sum_iou, tp, fp, fn`` (None where undefined:
-    a ground truth without annotations) and, unless disabled,
+    a ground truth without annotations) and, with ``with_coco_map``,
     ``bbox_mAP*`` / ``segm_mAP*`` (COCOeval with maxDets 100/300/1000)."""
     coco = load_coco_gt(gt_json)
     results = load_results(results_json, coco, score_thr=score_thr)

@@ -9,32 +9,24 @@ weighted averages), ``confusion_matrix.csv`` / ``confusion_matrix_normalized.csv
 ``results.csv`` (one row per image) and ``predictions_grid.png``.
 Metric files need every sample's true label; ``results.csv`` and the grid do not.
 """
-import csv
 import json
 import os.path as osp
 
 import numpy as np
 
 from mmext.utils import atomic_write
+from .tables import write_table
 
 __all__ = ['write_classification_report', 'write_results_csv']
 
 
-def _fmt(x):
-    return f'{x:.6g}' if isinstance(x, (float, np.floating)) else x
-
-
 def _write_csv(path, header, rows):
-    with atomic_write(path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows([[_fmt(v) for v in row] for row in rows])
-    return path
+    return write_table(path, header, rows, nan='nan')
 
 
 def write_results_csv(path, img_paths, scores, classes, gt_labels=None, topk=3):
     """``results.csv``: image path, predicted class and score, top-k, true class."""
-    from .functional.cls_report import topk_predictions
+    from mmext.evaluation.functional.cls_metrics import topk_predictions
     labels, top_scores = topk_predictions(scores, topk)
     k = labels.shape[1]
     header = ['img_path', 'pred_label', 'pred_class', 'score']
@@ -76,7 +68,7 @@ def write_classification_report(out_dir, scores, classes, gt_labels=None, img_pa
         log: callable taking one message string.
     """
     from mmext.visualization import cls_plots, train_log
-    from .functional import cls_report as F
+    from mmext.evaluation.functional import cls_metrics as F
 
     scores = np.asarray(scores, dtype=np.float64)
     classes = [str(c) for c in classes]
