@@ -85,7 +85,7 @@ particle_test_evaluator = particle_val_evaluator
 tta_model = dict(
     type='MaskTTAModel',
     tta_cfg=dict(method='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
-                 keep_isolated=True, max_per_img=1000))  # dense scenes: see default_runtime_det.py
+                 keep_isolated=True, max_per_img=1000))  # dense scenes: see particle_test_cfg.py
 tta_pipeline = [
     dict(type='CheckedLoadImageFromFile', backend_args=None),
     dict(type='TestTimeAug',
