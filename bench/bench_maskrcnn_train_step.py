@@ -73,7 +73,7 @@ def prepare(cfg, root, size, work_dir):
     for step in loader.dataset.pipeline:
         if step.type == 'Resize':
             step.scale = (size[1], size[0])
-    cfg.train_cfg.val_interval = 10**6
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None  # no validation
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10**6)
     cfg.visualizer.vis_backends = []
     return cfg
@@ -108,7 +108,7 @@ def main():
     MMLogger.get_instance('mmengine', log_level='WARNING')
     tmp = tempfile.TemporaryDirectory()
     root = osp.join(tmp.name, 'data') + '/'
-    make_particle_dataset(root, seed=0, num_train=2 * (args.warmup + args.steps), num_val=1,
+    make_particle_dataset(root, seed=0, num_train=2 * (args.warmup + args.steps), num_val=0,
                           num_test=0, size=tuple(args.size), num_range=(60, 150))
     particle = Config.fromfile(PARTICLE_CFG)
     plain_path = osp.join(tmp.name, 'plain.py')

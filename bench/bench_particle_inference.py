@@ -35,7 +35,9 @@ beside them.
 """
 import argparse
 import collections
+import contextlib
 import functools
+import io
 import json
 import os
 import os.path as osp
@@ -244,10 +246,11 @@ def run_in_process(cfg_path, ckpt, work_dir, tta=False):
     cfg.log_level = 'WARNING'
     if tta:
         apply_tta(cfg, cfg_path)
-    runner = Runner.from_cfg(cfg)
-    t0 = time.process_time()
-    runner.test()
-    return time.process_time() - t0
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools' prints
+        runner = Runner.from_cfg(cfg)
+        t0 = time.process_time()
+        runner.test()
+        return time.process_time() - t0
 
 
 def main():
