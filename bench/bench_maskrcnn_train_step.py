@@ -6,8 +6,8 @@
              mmdet's hooks, the same lr.
 
 Both: random init (seed 0: same weights, same batches in the same order), batch 2, the
-generated particle photos at ``--size`` (512x640 by default, 60-150 particles), num_workers=0, no validation or checkpoint. The two model
-dicts are checked equal. A step is timed from the first ``before_train_iter`` hook to the
+generated particle photos at ``--size`` (512x640 by default, 60-150 particles),
+num_workers=0, no validation or checkpoint. The two model dicts are checked equal. A step is timed from the first ``before_train_iter`` hook to the
 last ``after_train_iter`` hook (data preprocessor, forward, losses, backward, optimizer
 step, every hook's per-iteration work; data loading is outside), in CPU seconds of the
 process (all threads: what a shared, loaded machine distorts least) and wall seconds.
