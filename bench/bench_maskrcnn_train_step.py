@@ -143,6 +143,11 @@ def main():
             med = statistics.median(runs[name])
             row += f'{med:8.2f} {med / statistics.median(runs["mmdet"]):8.3f} '
         print(f'  {name:8s} {row}')
+    # the same step of each round saw the same batch in both variants: paired ratios
+    paired = [statistics.median(a / b for a, b in zip(runs['mmext'], runs['mmdet']))
+              for runs in (cpus, walls)]
+    print(f'  median of paired step ratios mmext / mmdet: CPU {paired[0]:.3f}x, '
+          f'wall {paired[1]:.3f}x')
     print('  goal: mmext <= 1.02x mmdet')
     tmp.cleanup()
 
