@@ -14,7 +14,7 @@ process (all threads: what a shared, loaded machine distorts least) and wall sec
 Variants run in interleaved rounds; ratios compare medians of all timed steps.
 
     python bench/bench_maskrcnn_train_step.py [--size 512 640] [--rounds 2] [--steps 3]
-        [--warmup 1] [--threads 2]
+        [--warmup 1] [--threads 1]
 """
 import argparse
 import copy
@@ -99,7 +99,9 @@ def main():
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--steps', type=int, default=3, help='timed steps per variant/round')
     parser.add_argument('--warmup', type=int, default=1, help='untimed steps per variant/round')
-    parser.add_argument('--threads', type=int, default=2, help='torch CPU threads')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads (1: idle threads spinning on a shared machine '
+                        'inflate CPU time)')
     args = parser.parse_args()
 
     from mmext.demo import make_particle_dataset

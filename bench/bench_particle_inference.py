@@ -31,7 +31,7 @@ threads), which a shared and loaded machine distorts far less than wall time; wa
 beside them.
 
     python bench/bench_particle_inference.py [--images 1] [--reps 2] [--dets 100]
-        [--variants mmdet mmext ...] [--quick] [--threads 2] [--skip-tta] [--skip-profile]
+        [--variants mmdet mmext ...] [--quick] [--threads 1] [--skip-tta] [--skip-profile]
 """
 import argparse
 import collections
@@ -258,7 +258,9 @@ def main():
     parser.add_argument('--images', type=int, default=1)
     parser.add_argument('--reps', type=int, default=2, help='interleaved whole-process runs')
     parser.add_argument('--dets', type=int, default=100, help='detections kept per image')
-    parser.add_argument('--threads', type=int, default=2, help='torch CPU threads')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads (1: idle threads spinning on a shared machine '
+                        'inflate CPU time)')
     parser.add_argument('--variants', nargs='+', choices=list(VARIANTS), default=list(QUICK))
     parser.add_argument('--quick', action='store_true',
                         help='1 image, 1 repetition, no in-process profile, no TTA')
