@@ -4,14 +4,14 @@
 _base_ = [
     'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
     '../_base_/datasets/particles_instance.py',  # tta_model (MaskTTAModel, flip fusion)
+    '../_base_/default_runtime_det.py',  # custom_imports, custom_hooks
 ]
 
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
-default_scope = 'mmdet'
 # the particle configs' data root variable (see configs/_base_/datasets/particles_instance.py)
 particle_data_root = 'data/demo/particles/'
 channels = (32, 64, 128, 256)
 fpn_channels = 64
+demo_scale = (320, 256)  # (w, h)
 
 model = dict(
     backbone=dict(
@@ -36,30 +36,19 @@ model = dict(
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=(320, 256), keep_ratio=True),
+    dict(type='Resize', scale=demo_scale, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
     dict(type='PackDetInputs'),
 ]
-test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(type='Resize', scale=(320, 256), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
-# tools/test.py --tta: identity + horizontal + vertical flip at the demo's scale
+# the particle test pipelines at the demo's scale
+test_pipeline = [dict(step, scale=demo_scale) if step['type'] == 'Resize' else step
+                 for step in _base_.particle_test_pipeline]
+# tools/test.py --tta: identity + horizontal + vertical flip
 tta_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(type='TestTimeAug',
-         transforms=[
-             [dict(type='Resize', scale=(320, 256), keep_ratio=True)],
-             [dict(type='RandomFlip', prob=0.),
-              dict(type='RandomFlip', prob=1., direction='horizontal'),
-              dict(type='RandomFlip', prob=1., direction='vertical')],
-             [dict(type='PackDetInputs',
-                   meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
-                              'flip', 'flip_direction'))],
-         ])
+    _base_.tta_pipeline[0],
+    dict(_base_.tta_pipeline[1], transforms=[
+        [dict(_base_.tta_pipeline[1]['transforms'][0][0], scale=demo_scale)],
+        *_base_.tta_pipeline[1]['transforms'][1:]]),
 ]
 train_dataloader = dict(
     batch_size=2, num_workers=2,
@@ -95,9 +84,5 @@ default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1),
     invalid_loss=dict(type='FiniteLossHook'))  # stop at a NaN/inf loss, naming the iteration
 log_processor = dict(by_epoch=False)
-custom_hooks = [
-    dict(type='NumClassesCheckHook'),  # model and data agree on the class count
-    dict(type='ParticleReportHook'),  # tools/test.py: <work_dir>/report
-]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

@@ -1,6 +1,7 @@
 _base_ = [
     'mmdet::cascade_rcnn/cascade-mask-rcnn_r50_fpn_1x_coco.py',
-    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
+    '../_base_/datasets/particles_instance.py', '../_base_/particle_test_cfg.py',
+    '../_base_/default_runtime_det.py'
 ]
 # Cascade Mask R-CNN R50-FPN, one class (every cascade stage), fine-tuned from COCO.
 model = dict(

@@ -1,6 +1,7 @@
 _base_ = [
     'mmdet::htc/htc-without-semantic_r50_fpn_1x_coco.py',
-    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
+    '../_base_/datasets/particles_instance.py', '../_base_/particle_test_cfg.py',
+    '../_base_/default_runtime_det.py'
 ]
 # Hybrid Task Cascade R50-FPN without the semantic branch (particle data has no
 # stuff/semantic labels), one class in every stage. mmdet publishes no COCO weights of

@@ -1,6 +1,7 @@
 _base_ = [
     'mmdet::ms_rcnn/ms-rcnn_r50_fpn_1x_coco.py',
-    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
+    '../_base_/datasets/particles_instance.py', '../_base_/particle_test_cfg.py',
+    '../_base_/default_runtime_det.py'
 ]
 # Mask Scoring R-CNN R50-FPN, one class. mmdet publishes COCO weights only for the caffe-
 # style R50 variant; this one starts from Mask R-CNN R50-FPN COCO weights (same backbone,

@@ -1,6 +1,7 @@
 _base_ = [
     'mmdet::scnet/scnet_r50_fpn_1x_coco.py',
-    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
+    '../_base_/datasets/particles_instance.py', '../_base_/particle_test_cfg.py',
+    '../_base_/default_runtime_det.py'
 ]
 # SCNet R50-FPN, one class. Upstream SCNet has a semantic branch trained on COCO-stuff
 # maps (LoadAnnotations with_seg=True); particle data has none, so the branch goes

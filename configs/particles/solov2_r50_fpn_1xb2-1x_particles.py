@@ -1,10 +1,11 @@
 _base_ = [
     'mmdet::solov2/solov2_r50_fpn_1x_coco.py',
-    '../_base_/datasets/particles_instance.py', '../_base_/default_runtime_det.py'
+    '../_base_/datasets/particles_instance.py', '../_base_/particle_test_cfg.py',
+    '../_base_/default_runtime_det.py'
 ]
 # SOLOv2 R50-FPN, one class, fine-tuned from COCO. SOLOv2 decays scores with matrix NMS
 # before its final filter: score_thr keeps candidates, filter_thr=0.4 is the threshold
-# that matters for the IoU-weighted F1 (see default_runtime_det.py). Dense scenes: 3000
+# that matters for the IoU-weighted F1 (see _base_/particle_test_cfg.py). Dense scenes: 3000
 # candidates and 1000 masks per image, as the two-stage configs keep.
 model = dict(
     mask_head=dict(num_classes=1),

@@ -153,3 +153,31 @@ def test_mask_rcnn_tta_test(data_root, tmp_path):
     expected = iou_weighted_f1(gts, dts)
     assert metrics['iou_f1'] == pytest.approx(expected['iou_f1'])
     assert metrics['iou_f1'] > 0  # random masks over dense particles overlap some
+
+
+X101 = [p for p in CONFIGS if '_x101-' in osp.basename(p)]
+
+
+@pytest.mark.parametrize('path', X101, ids=[osp.basename(p) for p in X101])
+def test_x101_variant_is_its_r50_config_plus_a_backbone(path):
+    """As mmdet's x101 configs: the R50 particle config with another backbone and weights."""
+    r50_name = osp.basename(path).split('_x101-')[0] + '_r50_fpn_1xb2-1x_particles.py'
+    r50 = Config.fromfile(osp.join(ROOT, 'configs', 'particles', r50_name)).to_dict()
+    x101 = Config.fromfile(path).to_dict()
+    assert {k for k in r50.keys() | x101.keys() if r50.get(k) != x101.get(k)} == \
+        {'model', 'load_from'}
+    assert {k for k in r50['model'] if r50['model'][k] != x101['model'][k]} == {'backbone'}
+    assert x101['model']['backbone']['type'] == 'ResNeXt'
+    assert x101['model']['backbone']['depth'] == 101
+
+
+def test_two_stage_test_cfg_has_one_home():
+    """Every two-stage particle config takes the dense-scene limits of particle_test_cfg.py."""
+    limits = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'particle_test_cfg.py'))
+    two_stage = [p for p in CONFIGS if 'solov2' not in p]
+    assert len(two_stage) >= 25
+    for path in two_stage:
+        test_cfg = Config.fromfile(path).model.test_cfg
+        assert test_cfg.rpn == limits.particle_rpn_test_cfg, path
+        assert test_cfg.rcnn == limits.particle_rcnn_test_cfg, path
+        assert test_cfg.rcnn.max_per_img == limits.particle_max_per_img == 1000

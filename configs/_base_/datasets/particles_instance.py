@@ -3,10 +3,15 @@
 #   data/particles/images/{train,val,test}/
 #
 # mmengine forbids a key that two sibling ``_base_`` files both define, and the mmdet
-# model configs the particle configs sit beside define the COCO dataloaders; so the
-# settings that would clash are named ``particle_*`` here and each model config assigns
-# them (``train_dataloader = _base_.particle_train_dataloader`` ...). The TTA settings
-# clash with nothing and are set directly.
+# model configs the particle configs sit beside define the COCO data_root, pipelines,
+# dataloaders and evaluators; so the settings that would clash are named ``particle_*``
+# here and each model config assigns the five it uses
+# (``train_dataloader = _base_.particle_train_dataloader`` ...). That is the least the
+# rule allows: only a config's own assignment overrides a key of its bases. (Composing
+# from mmdet's model-only ``_base_/models/*`` would avoid it, but mmdet has those for
+# Mask R-CNN and Cascade Mask R-CNN only, not for HTC, SCNet, MS R-CNN or SOLOv2, so every
+# particle config takes mmdet's whole config the same way.) The TTA settings clash with
+# nothing and are set directly.
 particle_data_root = 'data/particles/'
 particle_scale = (1280, 1024)  # (w, h): the photos' own size, keep_ratio
 
@@ -85,7 +90,7 @@ particle_test_evaluator = particle_val_evaluator
 tta_model = dict(
     type='MaskTTAModel',
     tta_cfg=dict(method='fusion', iou_thr=0.5, vote_thr=0.5, min_votes=2,
-                 keep_isolated=True, max_per_img=1000))  # dense scenes: see default_runtime_det.py
+                 keep_isolated=True, max_per_img=1000))  # dense scenes: see particle_test_cfg.py
 tta_pipeline = [
     dict(type='CheckedLoadImageFromFile', backend_args=None),
     dict(type='TestTimeAug',
