@@ -12,7 +12,10 @@ child of the particle config or of the plain mmdet config):
                    (ParticleDataset, COCO mAP + IoU-F1 evaluation, ParticleReportHook,
                    NumClassesCheckHook);
 * ``mmext-format-only``  the same with mmdet's format-only CocoMetric as test_evaluator;
-* ``mmext-format-only-no-report``  and without ParticleReportHook.
+* ``mmext-format-only-no-report``  and without ParticleReportHook;
+* ``mmext-submission``  mmext's submission path: ``tools/test.py --submission OUT.json
+                   --img-dir images/val`` (ParticleSubmissionMetric: RLE, loadRes check,
+                   atomic write; no ground truth, no report).
 
 Both model dicts are checked equal before timing. Weights: random init (seed 0), saved
 once; with random weights every R-CNN score is ~0.5, above the particle score_thr 0.4, so
@@ -61,8 +64,12 @@ VARIANTS = {
     'mmext-format-only': ('mmext', 'particle', f'test_evaluator = [{FORMAT_ONLY}]'),
     'mmext-format-only-no-report': ('mmext', 'particle',
                                     f'test_evaluator = [{FORMAT_ONLY}]\n{NO_REPORT}'),
+    'mmext-submission': ('mmext', 'particle', ''),
 }
-QUICK = ('mmdet', 'mmext', 'mmext-format-only')
+# extra tools/test.py arguments of a variant ({out}: its output folder, {root}: the data)
+VARIANT_ARGS = {'mmext-submission': ('--submission', '{out}/results.segm.json',
+                                     '--img-dir', '{root}/images/val', '--force')}
+QUICK = ('mmdet', 'mmext', 'mmext-submission')
 
 PLAIN_CFG = """_base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 model = dict(roi_head=dict(bbox_head=dict(num_classes=1), mask_head=dict(num_classes=1)),
@@ -129,12 +136,13 @@ def save_random_weights(cfg_path, ckpt):
                 'meta': {'dataset_meta': {'classes': ('Normal', )}}}, ckpt)
 
 
-def run_tool(name, cfg_path, ckpt, work_dir, threads):
+def run_tool(name, cfg_path, ckpt, work_dir, threads, out, data_root):
     tool = MMEXT_TEST if VARIANTS[name][0] == 'mmext' else mmdet_test_tool()
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS=str(threads))
+    extra = [a.format(out=out, root=data_root) for a in VARIANT_ARGS.get(name, ())]
     r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    proc = subprocess.run([sys.executable, tool, cfg_path, ckpt, '--work-dir', work_dir],
-                          env=env, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, tool, cfg_path, ckpt, '--work-dir', work_dir,
+                           *extra], env=env, cwd=ROOT, capture_output=True, text=True)
     wall, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         sys.exit(f'{name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
@@ -297,7 +305,7 @@ def main():
         order = args.variants if rep % 2 == 0 else args.variants[::-1]
         for name in order:
             wall, cpu = run_tool(name, paths[name], ckpt, osp.join(tmp, 'work', name),
-                                 args.threads)
+                                 args.threads, osp.join(tmp, 'out', name), data_root)
             walls[name].append(wall)
             cpus[name].append(cpu)
             print(f'  rep {rep + 1}: {name:28s} wall {wall:7.2f} s  CPU {cpu:7.2f} s',

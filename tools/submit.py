@@ -15,9 +15,9 @@ counts), ``bbox`` [x, y, w, h], ``score``. Refuses to overwrite without ``--forc
 import argparse
 import os
 
-from mmengine.config import DictAction
 
 from mmext.utils import InputError, exit_on_input_error
+from mmext.utils.config import add_config_args
 
 
 def parse_args(argv=None):
@@ -39,13 +39,7 @@ def parse_args(argv=None):
                         '(default: the GPU when available)')
     parser.add_argument('--num-workers', type=int, help='dataloader workers')
     parser.add_argument('--work-dir', help='logs (default: ./work_dirs/<config name>)')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load the checkpoint with full pickle (weights_only=False): '
-                        'only for files you trust')
-    parser.add_argument('--data-root', help='move every data path of the config under this '
-                        'folder (the config\'s data_root / particle_data_root)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
+    add_config_args(parser)
     parser.add_argument('--verbose', action='store_true',
                         help='show mmengine\'s full logs on the console (always in the log file)')
     return parser.parse_args(argv)

@@ -8,12 +8,11 @@ the test evaluator, as mmdet's ``CocoMetric(format_only=True)``) instead of scor
 import argparse
 import os
 
-from mmengine.config import DictAction
 
 from mmext.apis.run_test import run_test
 from mmext.engine.checkpoint import trust_checkpoint
 from mmext.utils import InputError, exit_on_input_error
-from mmext.utils.config import load_config
+from mmext.utils.config import add_config_args, load_config
 from mmext.utils.test_config import prepare_test_cfg
 
 
@@ -42,13 +41,7 @@ def parse_args(argv=None):
                         help='test-time augmentation from the config\'s tta_model / tta_pipeline')
     parser.add_argument('--um-per-px', type=float,
                         help='particle report: microns per pixel (sizes in µm)')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load the checkpoint with full pickle (weights_only=False): '
-                        'only for files you trust')
-    parser.add_argument('--data-root', help='move every data path of the config under this '
-                        'folder (the config\'s data_root / particle_data_root)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
+    add_config_args(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--verbose', action='store_true',

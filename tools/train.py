@@ -6,7 +6,6 @@ Flags follow the upstream tools: ``--work-dir --cfg-options --resume [path] --am
 import argparse
 import os
 
-from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 from mmext.engine.checkpoint import trust_checkpoint
@@ -14,8 +13,8 @@ from mmext.engine.console import Console, last_val_metrics, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.engine.resume import find_resumable_checkpoint
 from mmext.utils import exit_on_input_error
-from mmext.utils.config import (drop_pretrained_init, enable_amp, enable_auto_scale_lr,
-                                load_config, set_resume, set_work_dir)
+from mmext.utils.config import (add_config_args, drop_pretrained_init, enable_amp,
+                                enable_auto_scale_lr, load_config, set_resume, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -28,13 +27,7 @@ def parse_args(argv=None):
                         help='scale the LR by the actual batch size over auto_scale_lr.base_batch_size')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from this checkpoint, or (no value) from the latest in work_dir')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load the resume/load_from checkpoint with full pickle '
-                        '(weights_only=False): only for files you trust')
-    parser.add_argument('--data-root', help='move every data path of the config under this '
-                        'folder (the config\'s data_root / particle_data_root)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (e.g. train_dataloader.batch_size=8)')
+    add_config_args(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--verbose', action='store_true',

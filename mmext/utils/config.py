@@ -10,12 +10,26 @@ submission) are in :mod:`mmext.utils.test_config`.
 import os.path as osp
 import warnings
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 
 from .data_root import resolve_data_root, root_key
 from .errors import InputError
 
 SCOPES = ('mmpretrain', 'mmdet')
+
+
+def add_config_args(parser, checkpoint=True):
+    """Add the flags every config tool shares: ``--data-root``, ``--cfg-options`` and, for
+    tools that load a checkpoint, ``--trust-checkpoint``."""
+    if checkpoint:
+        parser.add_argument('--trust-checkpoint', action='store_true',
+                            help='load checkpoints with full pickle (weights_only=False): '
+                            'only for files you trust')
+    parser.add_argument('--data-root', help='move every data path of the config under this '
+                        'folder (the config\'s data_root / particle_data_root)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value '
+                        '(e.g. train_dataloader.batch_size=8)')
 
 
 def load_config(path, cfg_options=None, data_root=None):

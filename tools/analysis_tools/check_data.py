@@ -17,22 +17,18 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
 
 from mmext.datasets.data_check import check_data
 from mmext.datasets.data_check.report import print_report
 from mmext.utils import atomic_write, exit_on_input_error
-from mmext.utils.config import load_config, set_work_dir
+from mmext.utils.config import add_config_args, load_config, set_work_dir
 from mmext.utils.data_root import root_key
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--data-root', help='move every data path of the config under this '
-                        'folder (the config\'s data_root / particle_data_root)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
+    add_config_args(parser, checkpoint=False)
     parser.add_argument('--work-dir', help='where the report goes (default: the config\'s '
                         'work_dir or ./work_dirs/<config name>)')
     parser.add_argument('--out', help='the JSON report (default: <work_dir>/data_check.json)')

@@ -43,7 +43,7 @@ build_mmcv() {  # $1: folder for the built wheel, $2: cpu or cuda
     cuda_vars=(FORCE_CUDA=1 "CUDA_HOME=$cuda_home" "TORCH_CUDA_ARCH_LIST=$archs"
                "PATH=$cuda_home/bin:$PATH")
     log "building mmcv $MMCV_VERSION with CUDA ops for arch $archs, nvcc from $cuda_home" \
-        "(a few minutes on 16 cores, hours on 2); full log: $src/build.log"
+        "(6 min on 16 cores, ~1.5 h on 2); full log: $src/build.log"
   else
     log "building mmcv $MMCV_VERSION with CPU ops from source (13-37 min on 2 cores); full log: $src/build.log"
   fi

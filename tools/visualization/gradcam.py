@@ -11,9 +11,9 @@ import argparse
 import contextlib
 import sys
 
-from mmengine.config import DictAction
 
 from mmext.utils import exit_on_input_error
+from mmext.utils.config import add_config_args
 
 
 def parse_args(argv=None):
@@ -34,13 +34,7 @@ def parse_args(argv=None):
                         help='first principal component of the weighted activations')
     parser.add_argument('--aug-smooth', action='store_true', help='test-time augmentation')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load the checkpoint with full pickle (weights_only=False): '
-                        'only for files you trust')
-    parser.add_argument('--data-root', help='move every data path of the config under this '
-                        'folder (the config\'s data_root / particle_data_root)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
+    add_config_args(parser)
     return parser.parse_args(argv)
 
 
