@@ -157,6 +157,21 @@ def test_evaluator_with_gt_instances():
     assert m['iou_f1'] == pytest.approx(0.5)
 
 
+def test_metric_names_unprefixed_without_a_warning(monkeypatch):
+    """No prefix given: names stay ``iou_f1``..., and mmengine's "prefix is not set" warning
+    (one console line per run) is not printed; a given prefix still applies."""
+    import mmengine.evaluator.metric as metric_module
+    logged = []
+    monkeypatch.setattr(metric_module, 'print_log', lambda msg, *a, **k: logged.append(msg))
+    ev = Evaluator(dict(type='mmdet.IoUWeightedF1Metric'))
+    assert not [m for m in logged if 'prefix is not set' in m]
+    ev.process([_sample(1, [A], [A])])
+    assert set(ev.evaluate(1)) == {'iou_f1', 'iou_precision', 'iou_recall'}
+    ev = Evaluator(dict(type='mmdet.IoUWeightedF1Metric', prefix='val'))
+    ev.process([_sample(1, [A], [A])])
+    assert ev.evaluate(1)['val/iou_f1'] == 1.0
+
+
 def test_evaluator_with_ann_file(tmp_path):
     poly = [[0, 0, 10, 0, 10, 10, 0, 10]]  # covers pixels 0..9 → 10×10 box == A
     gt = dict(images=[dict(id=7, file_name='a.png', height=H, width=W)],

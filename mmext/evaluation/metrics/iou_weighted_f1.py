@@ -27,9 +27,10 @@ class IoUWeightedF1Metric(BaseMetric):
             metric itself ignores scores; use the submission's ``--score-thr``).
         collect_device, prefix: as in :class:`mmengine.evaluator.BaseMetric`.
 
-    Metrics: ``iou_f1``, ``iou_precision``, ``iou_recall``.
+    Metrics: ``iou_f1``, ``iou_precision``, ``iou_recall`` (no prefix unless ``prefix`` is
+    given: ``''`` keeps the names and mmengine's "prefix is not set" warning off the console).
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''
 
     def __init__(self, ann_file: Optional[str] = None, score_thr: float = 0.0,
                  collect_device: str = 'cpu', prefix: Optional[str] = None,
