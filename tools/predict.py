@@ -11,7 +11,7 @@ import sys
 
 
 from mmext.utils import InputError, exit_on_input_error
-from mmext.utils.config import add_config_args
+from mmext.utils.config import add_config_args, load_config
 
 
 def parse_args(argv=None):
@@ -33,7 +33,6 @@ def main(argv=None):
         from mmext.apis.cls_inference import build_predictor, list_images, predict_images
         from mmext.engine.checkpoint import trust_checkpoint
         from mmext.reports.classification_report import write_results_csv
-        from mmext.utils.config import load_config
         if args.topk < 1:
             raise InputError(f'--topk {args.topk}: must be at least 1')
         images = list_images(args.inputs)

@@ -17,7 +17,7 @@ import os
 
 
 from mmext.utils import InputError, exit_on_input_error
-from mmext.utils.config import add_config_args
+from mmext.utils.config import add_config_args, load_config
 
 
 def parse_args(argv=None):
@@ -50,7 +50,6 @@ def main(argv=None):
     with exit_on_input_error(config=args.config):
         from mmext.apis.run_test import run_test
         from mmext.engine.checkpoint import trust_checkpoint
-        from mmext.utils.config import load_config
         from mmext.utils.test_config import prepare_test_cfg
         if args.ann is None and args.img_dir is None:
             raise InputError('give the test set: --ann test.json and/or --img-dir folder')

@@ -13,7 +13,7 @@ import sys
 
 
 from mmext.utils import exit_on_input_error
-from mmext.utils.config import add_config_args
+from mmext.utils.config import add_config_args, load_config
 
 
 def parse_args(argv=None):
@@ -45,7 +45,6 @@ def main(argv=None):
 
         from mmext.apis.cls_inference import build_predictor, list_images
         from mmext.engine.checkpoint import trust_checkpoint
-        from mmext.utils.config import load_config
         from mmext.visualization.cam import ClassActivationMapper
         images = list_images(args.images)
         if args.trust_checkpoint:
