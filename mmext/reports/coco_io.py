@@ -4,8 +4,6 @@ Shared by :mod:`.score_results`, :mod:`.shape_report` and the particle report ho
 input raises :class:`mmext.utils.InputError` with a one-line message. Compressed RLEs are
 screened in one vectorised pass; only the rest is checked entry by entry.
 """
-import contextlib
-import io
 from numbers import Real
 from typing import Dict, List, Optional, Tuple
 
@@ -13,10 +11,10 @@ import numpy as np
 from pycocotools.coco import COCO
 
 from mmext.datasets.coco_checks import (annotation_field_problems, check_coco_structure,
-                                        segmentation_problem)
-from mmext.utils.jsonio import read_json
+                                        indexed_coco, segmentation_problem)
 from mmext.evaluation.functional.rle import decode_counts_strings, segmentation_to_rle
 from mmext.utils import InputError
+from mmext.utils.jsonio import read_json
 
 
 def well_formed_rles(segs: List, hws: List[Optional[Tuple[int, int]]]) -> np.ndarray:
@@ -67,11 +65,7 @@ def load_coco_gt(path) -> COCO:
         if reason:
             raise InputError(f'{path} annotation {ann["id"]} (image {ann["image_id"]}): '
                              f'{reason}')
-    coco = COCO()
-    coco.dataset = data
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco.createIndex()
-    return coco
+    return indexed_coco(data, COCO)
 
 
 def load_results(path, coco: Optional[COCO] = None, score_thr: float = 0.0) -> List[dict]:

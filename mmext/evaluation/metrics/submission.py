@@ -27,6 +27,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from mmext.datasets.coco_checks import indexed_coco
 from mmext.registry import DET_METRICS
 from mmext.utils import InputError, atomic_outputs
 from ..functional.rle import encode_masks
@@ -82,11 +83,9 @@ def validate_with_loadres(results: List[dict], images: List[dict],
                              ' (height/width in the json differ from the file?)')
     if not results:
         return  # loadRes cannot take an empty list; nothing to check
-    coco = COCO()
-    coco.dataset = dict(images=images, categories=categories, annotations=[])
+    coco = indexed_coco(dict(images=images, categories=categories, annotations=[]), COCO)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            coco.createIndex()
             loaded = coco.loadRes(json.loads(json.dumps(results)))
     except Exception as e:
         raise InputError(f'the submission does not load with COCO.loadRes '
