@@ -2,7 +2,7 @@
 
 Two variants, same model, same generated particle photos, same process:
 
-* ``mmext``  ``configs/particles/mask-rcnn_r50_fpn_1x_particles.py`` as is (mmext's
+* ``mmext``  ``configs/particles/mask-rcnn_r50_fpn_1xb2-1x_particles.py`` as is (mmext's
              ParticleDataset and pipeline, its one-class heads and dense-scene test_cfg);
 * ``mmdet``  ``mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py`` with only what the particle
              config changes in the model (one class, the same test_cfg), mmdet's CocoDataset
@@ -20,6 +20,10 @@ timed before any training step changes them); the ratio is mmext's time over mmd
 
     python bench/bench_maskrcnn_gpu.py [--sizes 1333x800 1280x1024] [--batch 2]
         [--rounds 5] [--steps 6] [--warmup 3] [--out bench_maskrcnn_gpu.md]
+
+``--device cpu`` runs the same code fp32-only on the CPU (no figures worth reporting; it
+checks, on a machine without a GPU, that the bench is ready to run), e.g.
+``--device cpu --sizes 320x256 --batch 1 --rounds 1 --steps 1 --warmup 0``.
 """
 import argparse
 import copy
@@ -35,7 +39,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-MMEXT_CONFIG = osp.join(ROOT, 'configs/particles/mask-rcnn_r50_fpn_1x_particles.py')
+MMEXT_CONFIG = osp.join(ROOT, 'configs/particles/mask-rcnn_r50_fpn_1xb2-1x_particles.py')
 MMDET_CONFIG = 'mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'  # in mmdet's packaged configs
 
 
@@ -87,17 +91,17 @@ def collect_batches(cfg, split, count):
 class Variant:
     """A model of one config with its optimizer and ready batches, for timed steps."""
 
-    def __init__(self, cfg, amp, steps):
+    def __init__(self, cfg, amp, steps, device):
         from mmdet.registry import MODELS
         torch.manual_seed(0)
-        self.model = MODELS.build(cfg.model).cuda()
+        self.model = MODELS.build(cfg.model).to(device)
         self.model.init_weights()
         optim_cfg = copy.deepcopy(cfg.optim_wrapper)
         if amp:
             optim_cfg.type = 'AmpOptimWrapper'
             optim_cfg.loss_scale = 'dynamic'
         self.optim_wrapper = build_optim_wrapper(self.model, optim_cfg)
-        self.amp = amp
+        self.amp, self.device = amp, torch.device(device)
         self.train_batches = collect_batches(cfg, 'train', steps)
         self.test_batches = collect_batches(cfg, 'val', steps)
 
@@ -108,17 +112,21 @@ class Variant:
                                   self.optim_wrapper)
         else:
             self.model.eval()
-            with torch.no_grad(), torch.autocast('cuda', dtype=torch.float16,
+            with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.float16,
                                                  enabled=self.amp):
                 self.model.test_step(self.test_batches[i % len(self.test_batches)])
+
+    def sync(self):
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize()
 
     def time(self, phase, warmup, steps):
         times = []
         for i in range(warmup + steps):
-            torch.cuda.synchronize()
+            self.sync()
             t0 = time.perf_counter()
             self.step(phase, i)
-            torch.cuda.synchronize()
+            self.sync()
             if i >= warmup:
                 times.append(time.perf_counter() - t0)
         return times
@@ -135,9 +143,11 @@ def main():
     parser.add_argument('--particles', type=int, nargs=2, default=(60, 120),
                         help='particles per generated image (min max)')
     parser.add_argument('--out', help='also write the table (Markdown) to this file')
+    parser.add_argument('--device', choices=('cuda', 'cpu'), default='cuda',
+                        help='cpu: fp32 only, a readiness check without a GPU')
     args = parser.parse_args()
-    if not torch.cuda.is_available():
-        print('bench_maskrcnn_gpu: skipped, torch sees no GPU')
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        print('bench_maskrcnn_gpu: skipped, torch sees no GPU (--device cpu checks the bench)')
         return
 
     import mmext  # noqa: F401
@@ -148,8 +158,15 @@ def main():
     MMLogger.get_instance('mmengine', log_level='WARNING')
     torch.backends.cudnn.benchmark = False
 
-    card = torch.cuda.get_device_name(0)
-    header = (f'{card}, torch {torch.__version__}, CUDA {torch.version.cuda}, batch {args.batch}, '
+    if args.device == 'cuda':
+        card = (f'{torch.cuda.get_device_name(0)}, torch {torch.__version__}, '
+                f'CUDA {torch.version.cuda}')
+    else:
+        import platform
+        card = (f'CPU ({platform.machine()}, readiness check only), '
+                f'torch {torch.__version__}')
+    precisions = (False, True) if args.device == 'cuda' else (False, )
+    header = (f'{card}, batch {args.batch}, '
               f'{args.rounds} rounds x {args.steps} steps (+{args.warmup} warm-up), random init')
     print(header, flush=True)
     rows = []
@@ -161,8 +178,9 @@ def main():
                               num_val=args.batch * 2, num_test=1, size=(h, w),
                               num_range=tuple(args.particles))
         cfgs = {v: prepare_cfg(v, data_root, (w, h), args.batch) for v in ('mmext', 'mmdet')}
-        for amp in (False, True):
-            variants = {v: Variant(cfg, amp, args.batch * 2) for v, cfg in cfgs.items()}
+        for amp in precisions:
+            variants = {v: Variant(cfg, amp, args.batch * 2, args.device)
+                        for v, cfg in cfgs.items()}
             first, second = (variants[v].model.state_dict() for v in ('mmext', 'mmdet'))
             assert all(torch.equal(first[k], second[k]) for k in first), 'models differ'
             # inference first, on the identical initial weights: after training steps on
@@ -183,24 +201,26 @@ def main():
                            mmext=args.batch / med['mmext'], mmdet=args.batch / med['mmdet'],
                            ratio=statistics.median(paired), spread=(min(paired), max(paired)))
                 rows.append(row)
-                print(f"{size:>9} {row['precision']:>4} {phase:>5}: mmext {row['mmext']:6.1f} img/s"
-                      f"  mmdet {row['mmdet']:6.1f} img/s  time ratio {row['ratio']:.3f}"
+                print(f"{size:>9} {row['precision']:>4} {phase:>5}: mmext {row['mmext']:6.2f} img/s"
+                      f"  mmdet {row['mmdet']:6.2f} img/s  time ratio {row['ratio']:.3f}"
                       f" (rounds {row['spread'][0]:.3f}-{row['spread'][1]:.3f})",
                       flush=True)
             del variants
-            torch.cuda.empty_cache()
+            if args.device == 'cuda':
+                torch.cuda.empty_cache()
     table = [f'{header}\n', '| size | precision | phase | mmext img/s | mmdet img/s | '
              'time mmext/mmdet | per-round range |', '| --- | --- | --- | --- | --- | --- | --- |']
-    table += [f"| {r['size']} | {r['precision']} | {r['phase']} | {r['mmext']:.1f} | "
-              f"{r['mmdet']:.1f} | {r['ratio']:.3f} | {r['spread'][0]:.3f}-{r['spread'][1]:.3f} |"
+    table += [f"| {r['size']} | {r['precision']} | {r['phase']} | {r['mmext']:.2f} | "
+              f"{r['mmdet']:.2f} | {r['ratio']:.3f} | {r['spread'][0]:.3f}-{r['spread'][1]:.3f} |"
               for r in rows]
     speedup = {(r['size'], r['phase']): r for r in rows if r['precision'] == 'fp32'}
     table.append('')
     for r in rows:
         if r['precision'] == 'amp':
             base = speedup[(r['size'], r['phase'])]
-            table.append(f"AMP speed-up {r['size']} {r['phase']}: mmext "
-                         f"{r['mmext'] / base['mmext']:.2f}x, mmdet {r['mmdet'] / base['mmdet']:.2f}x")
+            gains = {v: r[v] / base[v] for v in ('mmext', 'mmdet')}
+            table.append(f"AMP speed-up {r['size']} {r['phase']}: mmext {gains['mmext']:.2f}x, "
+                         f"mmdet {gains['mmdet']:.2f}x")
     text = '\n'.join(table)
     print(text)
     if args.out:
