@@ -84,5 +84,4 @@ default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1),
     invalid_loss=dict(type='FiniteLossHook'))  # stop at a NaN/inf loss, naming the iteration
 log_processor = dict(by_epoch=False)
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

@@ -64,6 +64,6 @@ auto_scale_lr = dict(base_batch_size=32)
 
 default_hooks = dict(
     logger=dict(interval=5),
-    checkpoint=dict(interval=5, max_keep_ckpts=2, save_best='accuracy/top1', rule='greater'))
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
+    checkpoint=dict(interval=5, max_keep_ckpts=2, save_best='single-label/f1-score',
+                    rule='greater'))
 randomness = dict(seed=0)

@@ -30,3 +30,53 @@ def folder_images(img_dir: str) -> List[dict]:
             raise InputError(f'{path}: not a readable image ({e})') from None
         images.append(dict(id=img_id, file_name=name, height=height, width=width))
     return images
+
+
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def sample_bits(img_bytes: bytes) -> int:
+    """Bits per channel sample of an image file, from its header: 16 for 16-bit PNG and
+    TIFF (greyscale or colour), the PNG's own depth (1-16), else 8."""
+    if img_bytes[:8] == PNG_SIGNATURE and img_bytes[12:16] == b'IHDR' and len(img_bytes) > 24:
+        return img_bytes[24]
+    if img_bytes[:4] in (b'II*\x00', b'MM\x00*'):  # TIFF: PIL names 16-bit modes 'I;16*'
+        import io
+
+        from PIL import Image
+        try:
+            with Image.open(io.BytesIO(img_bytes)) as img:
+                if img.mode.startswith('I;16'):
+                    return 16
+                return 16 if 16 in (img.tag_v2.get(258) or (8, )) else 8  # BitsPerSample
+        except Exception:
+            return 8  # not decodable: the caller's decoder says why
+    return 8
+
+
+def decode_16bit(img_bytes: bytes, color_type: str = 'color', depth_max=None):
+    """A 16-bit image file as uint8, ``value * 255 / depth_max`` rounded and clipped.
+
+    ``depth_max=None`` takes the full 16-bit range (65535 -> 255, as OpenCV's 8-bit decode
+    does); 12-bit data stored in 16-bit files wants 4095. Channels follow mmcv's
+    ``color_type``: ``'color*'`` 3-channel BGR (grey expanded, alpha dropped),
+    ``'grayscale*'`` 2-D, ``'unchanged'`` as stored. Returns None if OpenCV cannot decode it.
+    """
+    import cv2
+    import numpy as np
+    img = cv2.imdecode(np.frombuffer(img_bytes, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        return None
+    if depth_max:
+        top = float(depth_max)
+    elif img.dtype.kind in 'ui':
+        top = float(np.iinfo(img.dtype).max)
+    else:
+        top = 1.0  # floating-point samples: 0..1
+    img = np.clip(img.astype(np.float32) * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+    channels = 1 if img.ndim == 2 else img.shape[2]
+    if color_type.startswith('color') and channels != 3:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR if channels == 1 else cv2.COLOR_BGRA2BGR)
+    elif color_type.startswith('grayscale') and channels != 1:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY if channels == 3 else cv2.COLOR_BGRA2GRAY)
+    return img

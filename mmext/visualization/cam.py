@@ -108,11 +108,22 @@ class ClassActivationMapper:
                              f'classes (0..{num_classes - 1})')
         grayscale = self.cam(inputs, targets=[ClassifierOutputTarget(target_class)],
                              eigen_smooth=eigen_smooth, aug_smooth=aug_smooth)[0]
-        image = mmcv.imread(img_path, flag='color')
+        image = self._display_image(img_path)
         h, w = image.shape[:2]
         grayscale = np.clip(cv2.resize(grayscale, (w, h), interpolation=cv2.INTER_LINEAR), 0, 1)
         overlay = show_cam_on_image(image.astype(np.float32) / 255, grayscale, use_rgb=False)
         return overlay, grayscale, target_class
+
+    def _display_image(self, img_path):
+        """The image as the pipeline's loader decodes it (a 16-bit file through its
+        ``depth_max``), as 3-channel BGR uint8."""
+        loader = self.pipeline.transforms[0]
+        if type(loader).__name__.endswith('LoadImageFromFile'):
+            image = loader(dict(img_path=img_path))['img']
+        else:
+            image = mmcv.imread(img_path, flag='color')
+        image = np.clip(image, 0, 255).astype(np.uint8)
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
 
     def save(self, img_path, out_dir, target_class=None, **kwargs):
         """Write ``<out_dir>/<image stem>_<method>.png``; return (path, class)."""

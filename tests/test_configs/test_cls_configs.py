@@ -91,7 +91,17 @@ def test_config(path, data):
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         for hook in cfg.custom_hooks:
             HOOKS.build(copy.deepcopy(hook))
-    assert cfg.default_hooks.checkpoint.save_best == 'accuracy/top1'
+    # selection by macro-F1: the evaluator computes it, and the checkpoint, the smoothing hook,
+    # the plateau scheduler and any early stopper all watch it
+    assert dict(type='SingleLabelMetric', average='macro') in cfg.val_evaluator
+    assert cfg.default_hooks.checkpoint.save_best == 'single-label/f1-score'
+    smooth = [h for h in cfg.custom_hooks if h['type'] == 'SmoothedMetricHook']
+    assert [h['monitor'] for h in smooth] == ['single-label/f1-score']
+    schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler, list) else [
+        cfg.param_scheduler]
+    watchers = [s['monitor'] for s in schedulers if 'monitor' in s] + [
+        h['monitor'] for h in cfg.custom_hooks if 'EarlyStopping' in h['type']]
+    assert set(watchers) <= {'single-label/f1-score_smooth'}
 
     # datasets on generated data; one training sample through the pipeline
     size = cfg.img_size

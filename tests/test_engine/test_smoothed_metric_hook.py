@@ -7,6 +7,7 @@ from mmengine.testing import RunnerTestCase
 
 import mmext  # noqa: F401
 from mmext.registry import METRICS
+from mmext.utils import InputError
 
 # one validation's accuracy per epoch: a single noisy dip at epoch 3
 NOISY_ACC = [0.50, 0.70, 0.65, 0.90, 0.95, 0.96, 0.97, 0.98]
@@ -77,3 +78,39 @@ class TestSmoothedMetricHook(RunnerTestCase):
         runner.load_or_resume()
         hook = next(h for h in runner.hooks if type(h).__name__ == 'SmoothedMetricHook')
         assert hook.history == []
+
+
+@METRICS.register_module()
+class PrefixedMetric(BaseMetric):
+    """Reports ``accuracy/top1`` (a prefixed key, as mmpretrain's metrics do)."""
+    default_prefix = 'accuracy'
+
+    def process(self, data_batch, data_samples):
+        self.results.append(0)
+
+    def compute_metrics(self, results):
+        return dict(top1=0.5)
+
+
+class TestSmoothedMetricHookChecksEvaluator(RunnerTestCase):
+
+    def build(self, monitor):
+        cfg = self.epoch_based_cfg.copy()
+        cfg.train_cfg.max_epochs = 1
+        cfg.val_evaluator = dict(type='PrefixedMetric')
+        cfg.custom_hooks = [dict(type='SmoothedMetricHook', monitor=monitor)]
+        return self.build_runner(cfg)
+
+    def test_monitor_without_its_metric_stops_before_training(self):
+        runner = self.build('single-label/f1-score')
+        with self.assertRaisesRegex(InputError, r"monitors 'single-label/f1-score', but "
+                                    r"val_evaluator has no 'single-label' metric \(it has: "
+                                    r"accuracy\)"):
+            runner.train()
+        assert runner.iter == 0  # no training step was spent before the error
+
+    def test_monitor_with_its_metric_trains(self):
+        runner = self.build('accuracy/top1')
+        runner.train()
+        assert runner.epoch == 1
+        assert runner.message_hub.get_scalar('val/accuracy/top1_smooth').current() == 0.5

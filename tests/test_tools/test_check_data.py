@@ -117,6 +117,39 @@ def test_broken_classification_copy_is_caught(tmp_path, cls_set):
         'bad_images', 'leakage'}
 
 
+def test_sixteen_bit_images_get_a_loader_and_depth_max_that_span_them(tmp_path, cls_set):
+    """X-ray-like 12-bit data in 16-bit PNGs (values up to 3000) beside 8-bit images."""
+    root, config = cls_set
+    rng = np.random.default_rng(1)
+    deep = sorted((root / 'train' / 'common').glob('*.png'))[:5]
+    for i, path in enumerate(deep):
+        values = rng.integers(0, 2000, (24, 24), dtype=np.uint16)
+        values[0, 0] = 3000 if i == 0 else 100
+        Image.fromarray(values, 'I;16').save(path)
+    status, report = check(tmp_path, config)
+    assert status == 0
+    (warning, ) = findings(report, 'bit_depth')
+    assert warning['level'] == 'warning'
+    assert warning['message'].startswith(
+        'train: 5 of 14 images are 16-bit (largest value 3000, 12 bits)')
+    assert warning['fix'] == ['train_dataloader.dataset.pipeline.0.type=CheckedLoadImageFromFile',
+                              'train_dataloader.dataset.pipeline.0.depth_max=4095']
+    # the fix: 3000 of 4095 loads as 187 of 255, an info line
+    status, fixed = check(tmp_path, config, '--cfg-options', *warning['fix'], name='fixed.json')
+    (info, ) = findings(fixed, 'bit_depth')
+    assert info['level'] == 'info' and 'value x 255 / 4095' in info['message']
+    # the full-depth loader with the default 65535: 3000 loads as 12 of 255
+    status, dark = check(tmp_path, config, '--cfg-options', warning['fix'][0], name='dark.json')
+    (too_dark, ) = findings(dark, 'bit_depth', 'warning')
+    assert 'the brightest loads as 12 of 255' in too_dark['message']
+    assert too_dark['fix'] == ['train_dataloader.dataset.pipeline.0.depth_max=4095']
+    # a depth_max below the data clips the images that exceed it
+    status, low = check(tmp_path, config, '--cfg-options', warning['fix'][0],
+                        'train_dataloader.dataset.pipeline.0.depth_max=2047', name='low.json')
+    (clips, ) = findings(low, 'bit_depth', 'warning')
+    assert 'depth_max=2047 clips 1 of them' in clips['message']
+
+
 def test_dataset_that_cannot_be_built_is_one_error_line(tmp_path, cls_set, capsys):
     root, config = cls_set
     shutil.rmtree(root / 'val')

@@ -48,7 +48,7 @@ def test_cross_validate_two_folds_then_resume_fold_by_fold(run_tool, texture_roo
         tested += [r['path'] for r in parts['test']]
         record = json.load(open(osp.join(fold, 'fold.json')))
         # selected on the inner validation set: the best checkpoint of the training
-        assert osp.basename(record['checkpoint']).startswith('best_accuracy_top1')
+        assert osp.basename(record['checkpoint']).startswith('best_single-label_f1-score')
         assert record['train_cpu_s'] > 0
     assert sorted(tested) == sorted(r['path'] for r in _rows(
         osp.join(texture_root, 'metadata.csv')))  # every image tested exactly once

@@ -122,3 +122,27 @@ def test_cam_target_class_and_layers(setup):
         mapper(img, target_class=3)
     with pytest.raises(InputError, match="no layer 'backbone.layer9'"):
         ClassActivationMapper(model, 'gradcam', ['backbone.layer9'])
+
+
+def test_sixteen_bit_input_predicts_and_maps_as_its_eight_bit_twin(setup, capsys):
+    """12-bit data in a 16-bit PNG, loaded with depth_max=4095, is the 8-bit image."""
+    rng = np.random.default_rng(3)
+    img8 = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    deep = setup['tmp'] / 'deep'
+    deep.mkdir()
+    cv2.imwrite(str(deep / 'eight.png'), img8)
+    cv2.imwrite(str(deep / 'twelve.png'), np.round(img8 * (4095 / 255)).astype(np.uint16))
+    options = ['--cfg-options', 'test_dataloader.dataset.pipeline.0.type=CheckedLoadImageFromFile',
+               'test_dataloader.dataset.pipeline.0.depth_max=4095']
+    load_tool('predict').main([setup['config'], setup['ckpt'], str(deep), *options])
+    lines = sorted(capsys.readouterr().out.strip().splitlines())
+    scores = expected_scores(setup['model'], str(deep / 'eight.png'))
+    assert [line.split('\t')[1:] for line in lines] == [
+        [CLASSES[scores.argmax()], f'{scores.max():.4f}']] * 2
+    out_dir = str(setup['tmp'] / 'deep_cam')
+    load_tool('gradcam').main([setup['config'], setup['ckpt'], str(deep / 'eight.png'),
+                               str(deep / 'twelve.png'), '--out-dir', out_dir,
+                               '--target-layers', 'backbone.layer4', *options])
+    paths = [line.split('\t')[0] for line in capsys.readouterr().out.strip().splitlines()]
+    eight, twelve = (cv2.imread(p) for p in paths)
+    assert np.array_equal(eight, twelve)  # the overlay shows the image as the model saw it

@@ -2,8 +2,9 @@
 
 :func:`check_data` builds every split of a config through the registries of its scope
 (no model), decodes and hashes every image, and returns a JSON-ready report: per-split
-and per-class counts, bad images, files shared across splits, class imbalance with the
-sampler that evens it, image sizes against the pipeline's resize, and for detection
+and per-class counts, bad images, 16-bit images against the loader's ``depth_max``, files
+shared across splits, class imbalance with the sampler that evens it, image sizes
+against the pipeline's resize, and for detection
 instances per image against every per-image cap and object sizes against the smallest
 anchor. Each finding is an error (bad images, leakage, an empty split), a warning (with
 the ``--cfg-options`` that fix it where a setting can) or an info line.
@@ -16,8 +17,9 @@ from mmengine.registry import DefaultScope
 from mmext.utils import InputError
 from mmext.utils.config import get_scope, register_scope
 
-from .checks import (Finding, check_annotated_sizes, check_bad_images, check_class_balance,
-                     check_class_coverage, check_duplicates_within, check_empty,
+from .checks import (Finding, check_annotated_sizes, check_bad_images, check_bit_depth,
+                     check_class_balance, check_class_coverage, check_duplicates_within,
+                     check_empty,
                      check_filtered, check_image_scale, check_leakage, check_limits,
                      check_object_sizes)
 from .images import find_duplicates, scan_images
@@ -72,6 +74,7 @@ def check_data(cfg, workers=4, log_file=None):
         split.stats = split_stats(split, scans, split.dataset.metainfo.get('classes'),
                                   family, split.resize)
     findings += check_bad_images(splits, scans) + check_empty(splits, family)
+    findings += check_bit_depth(splits, scans)
     findings += check_leakage(leaks) + check_duplicates_within(within)
     findings += check_filtered(splits) + check_image_scale(splits, scans)
     balance_findings, imbalance = check_class_balance(cfg, splits, family)

@@ -75,6 +75,54 @@ def check_empty(splits, family):
     return findings
 
 
+def check_bit_depth(splits, scans):
+    """16-bit images: the loader must decode them at full depth, and its ``depth_max``
+    (the value loaded as 255) should span the values the images use."""
+    findings = []
+    for split in _real(splits):
+        deep = [scans[s.img_path] for s in split.samples
+                if scans[s.img_path].bits == 16 and scans[s.img_path].max_value is not None]
+        if not deep:
+            continue
+        peak = max(d.max_value for d in deep)
+        span = 2 ** max(1, peak.bit_length()) - 1  # all ones over the bits the data use
+        what = (f'{split.name}: {len(deep)} of {len(split.samples)} images are 16-bit '
+                f'(largest value {peak}, {peak.bit_length()} bits)')
+        path = f'{split.dataset_path}.pipeline'
+        pipeline = inner_dataset_cfg(split).get('pipeline')
+        found = (find_transform(pipeline, 'CheckedLoadImageFromFile')
+                 or find_transform(pipeline, 'LoadImageFromFile'))
+        if found is None or short_type(found[1]['type']) != 'CheckedLoadImageFromFile':
+            findings.append(Finding(
+                'warning', 'bit_depth',
+                f"{what}: mmcv's LoadImageFromFile keeps only their high byte (OpenCV) or "
+                'clips them at 255 (pillow); CheckedLoadImageFromFile decodes them at full '
+                'depth', fix=[f'{path}.{found[0]}.type=CheckedLoadImageFromFile',
+                              f'{path}.{found[0]}.depth_max={span}'] if found else []))
+            continue
+        index, loader = found
+        depth_max = loader.get('depth_max') or 65535
+        fix = [f'{path}.{index}.depth_max={span}']
+        if peak > depth_max:
+            clipped = sum(d.max_value > depth_max for d in deep)
+            findings.append(Finding(
+                'warning', 'bit_depth',
+                f'{what}: depth_max={depth_max} clips {clipped} of them (values above it '
+                'load as 255)', fix=fix))
+        elif peak <= depth_max // 2:
+            findings.append(Finding(
+                'warning', 'bit_depth',
+                f'{what}: with depth_max={depth_max} the brightest loads as '
+                f'{round(peak * 255 / depth_max)} of 255; set depth_max to the range of '
+                'the camera or detector (all images alike), at least their largest value',
+                fix=fix))
+        else:
+            findings.append(Finding(
+                'info', 'bit_depth',
+                f'{what}: loaded as value x 255 / {depth_max} (depth_max)'))
+    return findings
+
+
 def check_leakage(leaks):
     if not leaks:
         return []

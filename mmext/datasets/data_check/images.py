@@ -9,20 +9,36 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from PIL import Image
 from tqdm import tqdm
 
+from mmext.utils.images import sample_bits
+
 
 @dataclass
 class ImageScan:
-    """What reading one image file found: its size (w, h), content hash, or an error."""
+    """What reading one image file found: its size (w, h), content hash, or an error;
+    for 16-bit files (``bits``) the largest colour value (``max_value``)."""
     path: str
     size: Optional[Tuple[int, int]] = None
     sha1: Optional[str] = None
     error: Optional[str] = None
+    bits: int = 8
+    max_value: Optional[int] = None
+
+
+def _max_value(data: bytes) -> Optional[int]:
+    """Largest colour sample of an image file at its own depth (alpha left out)."""
+    import cv2
+    import numpy as np
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        return None
+    return int((img[..., :3] if img.ndim == 3 else img).max())
 
 
 def scan_image(path: str) -> ImageScan:
     """Read ``path``, hash its bytes and decode every pixel (PIL ``load()``).
 
-    A missing, zero-size, truncated or otherwise undecodable file gives ``error``.
+    A missing, zero-size, truncated or otherwise undecodable file gives ``error``; a
+    16-bit file is decoded at full depth once more (OpenCV) for its largest value.
     """
     try:
         with open(path, 'rb') as f:
@@ -38,7 +54,9 @@ def scan_image(path: str) -> ImageScan:
             size = img.size
     except Exception as exc:  # PIL raises OSError, SyntaxError, ValueError... per format
         return ImageScan(path, sha1=sha1, error=f'cannot decode ({type(exc).__name__}: {exc})')
-    return ImageScan(path, size=size, sha1=sha1)
+    bits = sample_bits(data)
+    return ImageScan(path, size=size, sha1=sha1, bits=bits,
+                     max_value=_max_value(data) if bits == 16 else None)
 
 
 def scan_images(paths: Iterable[str], workers: int = 4, desc: str = 'decoding images'

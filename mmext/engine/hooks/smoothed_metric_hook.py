@@ -6,10 +6,15 @@ mean of the last ``window`` values, to every validation's metrics (before the
 scheduler, checkpoint and early-stopping hooks read them) and to the logs, so they can
 monitor it instead. The recent values go into the checkpoint's ``meta`` and are read
 back on ``--resume`` only (not when a checkpoint is loaded to fine-tune or test).
+Before training it checks that the validation evaluator has a metric of the monitored
+key's prefix (``single-label`` for ``single-label/f1-score``), so a config without it stops
+at once with one line instead of failing after the first training epoch.
 """
 from mmengine.hooks import Hook
+from mmengine.runner import BaseLoop
 
 from mmext.registry import HOOKS
+from mmext.utils import InputError
 
 META_KEY = 'smoothed_metric'
 
@@ -34,6 +39,22 @@ class SmoothedMetricHook(Hook):
         self.window = int(window)
         self.key = monitor + suffix
         self.history = []
+
+    def before_run(self, runner):
+        loop = getattr(runner, '_val_loop', None)
+        if not isinstance(loop, BaseLoop) or '/' not in self.monitor:
+            return
+        metrics = getattr(loop.evaluator, 'metrics', [])
+        prefixes = {getattr(m, 'prefix', None) for m in metrics}
+        if not metrics or prefixes & {None, ''}:
+            return  # some metric names its keys without a prefix: cannot tell beforehand
+        prefix = self.monitor.split('/')[0]
+        if prefix not in prefixes:
+            raise InputError(
+                f'SmoothedMetricHook monitors {self.monitor!r}, but val_evaluator has no '
+                f"'{prefix}' metric (it has: {', '.join(sorted(prefixes))}): add it to "
+                "val_evaluator (macro-F1: dict(type='SingleLabelMetric', average='macro')) "
+                'or set the monitor, save_best and the schedulers\' monitors to one it has')
 
     def after_val_epoch(self, runner, metrics=None):
         if not metrics or self.monitor not in metrics:
