@@ -39,7 +39,8 @@ from mmengine.config import DictAction
 
 from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fold
 from mmext.utils import InputError, atomic_write, exit_on_input_error
-from mmext.utils.config import get_scope, load_config
+from mmext.utils.config import (add_launcher_args, get_scope, load_config,
+                                 parse_launcher_args)
 from mmext.utils.data_root import iter_datasets
 from mmext.utils.jsonio import read_json
 
@@ -64,11 +65,9 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', help='the config\'s data root (as in tools/train.py)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='key=value overrides passed to every train and test run')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher (every process runs every fold)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    add_launcher_args(parser, verbose=False,
+                      launcher_help='job launcher (every process runs every fold)')
+    args = parse_launcher_args(parser, argv)
     if not 0 < args.val_ratio < 1:
         parser.error('--val-ratio must be between 0 and 1')
     return args

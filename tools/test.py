@@ -6,13 +6,12 @@ competition's results json of a particle model (mmext's ``ParticleSubmissionMetr
 the test evaluator, as mmdet's ``CocoMetric(format_only=True)``) instead of scoring.
 """
 import argparse
-import os
-
 
 from mmext.apis.run_test import run_test
 from mmext.engine.checkpoint import trust_checkpoint
 from mmext.utils import InputError, exit_on_input_error
-from mmext.utils.config import add_config_args, load_config
+from mmext.utils.config import (add_config_args, add_launcher_args, load_config,
+                                 parse_launcher_args)
 from mmext.utils.test_config import prepare_test_cfg
 
 
@@ -42,14 +41,8 @@ def parse_args(argv=None):
     parser.add_argument('--um-per-px', type=float,
                         help='particle report: microns per pixel (sizes in µm)')
     add_config_args(parser)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
-    parser.add_argument('--verbose', action='store_true',
-                        help='show mmengine\'s full logs on the console (always in the log file)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launcher_args(parser)
+    return parse_launcher_args(parser, argv)
 
 
 def submission_args(args):

@@ -4,7 +4,6 @@ Flags follow the upstream tools: ``--work-dir --cfg-options --resume [path] --am
 --auto-scale-lr --launcher {none,pytorch,slurm,mpi}``.
 """
 import argparse
-import os
 
 from mmengine.logging import print_log
 
@@ -13,8 +12,9 @@ from mmext.engine.console import Console, last_val_metrics, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.engine.resume import find_resumable_checkpoint
 from mmext.utils import exit_on_input_error
-from mmext.utils.config import (add_config_args, drop_pretrained_init, enable_amp,
-                                enable_auto_scale_lr, load_config, set_resume, set_work_dir)
+from mmext.utils.config import (add_config_args, add_launcher_args, drop_pretrained_init,
+                                enable_amp, enable_auto_scale_lr, load_config,
+                                parse_launcher_args, set_resume, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -28,14 +28,8 @@ def parse_args(argv=None):
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from this checkpoint, or (no value) from the latest in work_dir')
     add_config_args(parser)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
-    parser.add_argument('--verbose', action='store_true',
-                        help='show mmengine\'s full logs on the console (always in the log file)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launcher_args(parser)
+    return parse_launcher_args(parser, argv)
 
 
 def build_train_config(args):

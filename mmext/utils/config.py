@@ -7,6 +7,7 @@ registered by the config's ``custom_imports`` (``Config.fromfile`` imports them)
 imported from here. The test-side switches (checkpoint, visualization, TTA, dump,
 submission) are in :mod:`mmext.utils.test_config`.
 """
+import os
 import os.path as osp
 import warnings
 
@@ -30,6 +31,25 @@ def add_config_args(parser, checkpoint=True):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value '
                         '(e.g. train_dataloader.batch_size=8)')
+
+
+def add_launcher_args(parser, verbose=True, launcher_help='job launcher'):
+    """Add mmengine's launcher flags (``--launcher``, ``--local-rank`` and, for tools that run
+    a Runner, ``--verbose``)."""
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help=launcher_help)
+    if verbose:
+        parser.add_argument('--verbose', action='store_true',
+                            help='show mmengine\'s full logs on the console (always in the log file)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_launcher_args(parser, argv=None):
+    """Parse ``argv``; export ``--local-rank`` as ``LOCAL_RANK`` for the older launchers that
+    pass it as a flag (torchrun sets the variable itself)."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def load_config(path, cfg_options=None, data_root=None):

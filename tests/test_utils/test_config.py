@@ -1,10 +1,13 @@
-import pytest
+import argparse
+import os
 import warnings
+
+import pytest
 from mmengine.config import Config
 
 from mmext.utils import InputError
-from mmext.utils.config import (apply_tta, drop_pretrained_init, enable_amp, get_scope,
-                                load_config)
+from mmext.utils.config import (add_launcher_args, apply_tta, drop_pretrained_init, enable_amp,
+                                get_scope, load_config, parse_launcher_args)
 
 CLS_DEMO = 'configs/demo/resnet18_1xb32-20e_demo-micrographs.py'
 
@@ -21,6 +24,21 @@ def test_load_config_errors_name_the_file(tmp_path):
 def test_load_config_merges_options():
     cfg = load_config(CLS_DEMO, {'train_dataloader.batch_size': 3})
     assert cfg.train_dataloader.batch_size == 3 and get_scope(cfg) == 'mmpretrain'
+
+
+def test_launcher_args_export_the_legacy_local_rank_flag(monkeypatch):
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    parser = argparse.ArgumentParser()
+    add_launcher_args(parser, verbose=False)
+    args = parse_launcher_args(parser, ['--launcher', 'pytorch', '--local-rank', '3'])
+    assert (args.launcher, args.local_rank) == ('pytorch', 3)
+    assert not hasattr(args, 'verbose')
+    assert os.environ['LOCAL_RANK'] == '3'
+    monkeypatch.setenv('LOCAL_RANK', '1')  # torchrun's own value wins over the default 0
+    parse_launcher_args(parser, [])
+    assert os.environ['LOCAL_RANK'] == '1'
+    with pytest.raises(SystemExit):
+        parse_launcher_args(parser, ['--launcher', 'torchrun'])
 
 
 def test_drop_pretrained_init_only_removes_pretrained():
