@@ -42,6 +42,7 @@ from mmext.utils import InputError, atomic_write, exit_on_input_error
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
 from mmext.utils.data_root import iter_datasets
+from mmext.utils.images import loader_depth_max
 from mmext.utils.jsonio import read_json
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -262,7 +263,7 @@ def write_folds(work_dir, source, classes, folds_by_seed):
         json.dump(content, f)
 
 
-def summarize(work_dir, fold_records, classes, variants, title):
+def summarize(work_dir, fold_records, classes, variants, title, depth_max=None):
     from mmext.reports.classification_report import write_classification_report
     from mmext.reports.cross_validation import (fold_metrics, load_predictions,
                                                 markdown_table, write_cv_summary)
@@ -281,7 +282,8 @@ def summarize(work_dir, fold_records, classes, variants, title):
         write_classification_report(
             osp.join(work_dir, f'pooled_{variant}'), np.concatenate([p[0] for p in parts]),
             classes, gt_labels=np.concatenate([p[1] for p in parts]),
-            img_paths=[x for p in parts for x in p[2]], log=lambda msg: None)
+            img_paths=[x for p in parts for x in p[2]], depth_max=depth_max,
+            log=lambda msg: None)
     summary = write_cv_summary(work_dir, rows, title)
     return markdown_table(summary, title)
 
@@ -332,7 +334,8 @@ def main(argv=None):
         if rank == 0:
             title = (f'{osp.basename(args.config)}: {args.folds} folds x {args.seeds} seed(s)'
                      f'{", grouped by " + args.group_column if args.group_column else ""}')
-            print(summarize(work_dir, fold_records, classes, variants, title))
+            depth_max = loader_depth_max(cfg.test_dataloader.dataset.get('pipeline'))
+            print(summarize(work_dir, fold_records, classes, variants, title, depth_max))
             print(f'per-fold metrics, summary and pooled reports: {work_dir}')
 
 

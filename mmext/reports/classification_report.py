@@ -55,7 +55,7 @@ def _grid_indices(n, max_images):
 
 def write_classification_report(out_dir, scores, classes, gt_labels=None, img_paths=None,
                                 features=None, topk=3, train_logs=None, max_grid_images=100,
-                                grid_tile=128, tsne_seed=0, log=print):
+                                grid_tile=128, tsne_seed=0, depth_max=None, log=print):
     """Write every report file that the given data allows; return {name: path}.
 
     Args:
@@ -64,6 +64,7 @@ def write_classification_report(out_dir, scores, classes, gt_labels=None, img_pa
         gt_labels: (N,) true labels, -1 where unknown, or None.
         img_paths: N image paths (for ``results.csv`` and the grid), or None.
         features: (N, D) penultimate features for t-SNE, or None.
+        depth_max: the loader's ``depth_max`` (16-bit images in the grid), or None.
         train_logs: mmengine scalar log files for the training curves, or None.
         log: callable taking one message string.
     """
@@ -90,7 +91,8 @@ def write_classification_report(out_dir, scores, classes, gt_labels=None, img_pa
         out['grid'] = cls_plots.plot_prediction_grid(
             [img_paths[i] for i in idx], [classes[pred[i]] for i in idx],
             [classes[gt[i]] if gt is not None and gt[i] >= 0 else None for i in idx],
-            [scores[i, pred[i]] for i in idx], path('predictions_grid.png'), tile=grid_tile)
+            [scores[i, pred[i]] for i in idx], path('predictions_grid.png'), tile=grid_tile,
+            depth_max=depth_max)
 
     if gt is None or (gt < 0).any():
         log('classification report: true labels missing for some test images; '

@@ -80,3 +80,30 @@ def decode_16bit(img_bytes: bytes, color_type: str = 'color', depth_max=None):
     elif color_type.startswith('grayscale') and channels != 1:
         img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY if channels == 3 else cv2.COLOR_BGRA2GRAY)
     return img
+
+
+def loader_depth_max(pipeline):
+    """``depth_max`` of a pipeline's image loader (config dicts or built transforms), or
+    None when the loader has none (8-bit data, or 16-bit over the full range)."""
+    for t in pipeline or []:
+        name = t.get('type', '') if isinstance(t, dict) else type(t).__name__
+        if str(name).endswith('LoadImageFromFile'):
+            return t.get('depth_max') if isinstance(t, dict) else getattr(t, 'depth_max', None)
+    return None
+
+
+def read_display_image(path: str, depth_max=None):
+    """An image file as 3-channel BGR uint8 for figures (a 16-bit one mapped through
+    ``depth_max`` as :class:`CheckedLoadImageFromFile` does), or None if unreadable."""
+    try:
+        with open(path, 'rb') as f:
+            img_bytes = f.read()
+    except OSError:
+        return None
+    if sample_bits(img_bytes) == 16:
+        return decode_16bit(img_bytes, 'color', depth_max)
+    import mmcv
+    try:
+        return mmcv.imfrombytes(img_bytes, flag='color')
+    except Exception:
+        return None

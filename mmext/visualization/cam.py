@@ -21,6 +21,7 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
 from mmext.utils import InputError, atomic_save
+from mmext.utils.images import read_display_image
 
 CAM_METHODS = {
     'gradcam': gc.GradCAM,
@@ -121,7 +122,9 @@ class ClassActivationMapper:
         if type(loader).__name__.endswith('LoadImageFromFile'):
             image = loader(dict(img_path=img_path))['img']
         else:
-            image = mmcv.imread(img_path, flag='color')
+            image = read_display_image(img_path)
+            if image is None:
+                raise InputError(f'{img_path}: not an image OpenCV can read')
         image = np.clip(image, 0, 255).astype(np.uint8)
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
 

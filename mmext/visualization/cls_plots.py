@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from mmext.utils import atomic_save
+from mmext.utils.images import read_display_image
 
 
 def _save(fig, path, dpi=100):
@@ -139,10 +140,11 @@ def grid_layout(num_images, tile=128, caption=36, max_cols=10):
 
 
 def plot_prediction_grid(img_paths, pred_names, gt_names, scores, path, tile=128,
-                         caption=36):
+                         caption=36, depth_max=None):
     """Tile images with 'pred (score)' and 'gt' captions; mistakes get a red frame.
 
-    ``gt_names`` entries may be None (unknown truth: drawn in black, no frame).
+    ``gt_names`` entries may be None (unknown truth: drawn in black, no frame). 16-bit
+    images are shown through ``depth_max`` as the model's loader saw them.
     The canvas is ``grid_layout(len(img_paths), tile, caption)`` sized.
     """
     rows, cols, height, width = grid_layout(len(img_paths), tile, caption)
@@ -151,7 +153,7 @@ def plot_prediction_grid(img_paths, pred_names, gt_names, scores, path, tile=128
     for i, (img_path, pred, gt, score) in enumerate(
             zip(img_paths, pred_names, gt_names, scores)):
         y, x = (i // cols) * (tile + caption), (i % cols) * tile
-        img = mmcv.imread(img_path, flag='color')
+        img = read_display_image(img_path, depth_max)
         if img is not None:
             h, w = img.shape[:2]
             scale = tile / max(h, w)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from mmext.datasets.transforms import CheckedLoadImageFromFile
 from mmext.utils import InputError
-from mmext.utils.images import sample_bits
+from mmext.utils.images import loader_depth_max, read_display_image, sample_bits
 
 # a 16-bit ramp over the full range, and one of 12-bit data (0..4095) stored in 16 bits
 FULL = np.linspace(0, 65535, 32 * 48).reshape(32, 48).round().astype(np.uint16)
@@ -107,3 +107,23 @@ def test_built_from_both_scopes(files, scope):
     t = TRANSFORMS.build(dict(type='CheckedLoadImageFromFile', depth_max=4095))
     assert t(dict(img_path=str(files / 'twelve.png')))['img'].max() == 255
     assert 'depth_max=4095' in repr(t)
+
+
+def test_figures_show_16bit_images_as_the_loader_sees_them(files):
+    """Report grids and Grad-CAM overlays read images through ``read_display_image``."""
+    shown = read_display_image(str(files / 'twelve.png'), depth_max=4095)
+    assert shown.shape == (32, 48, 3) and shown.dtype == np.uint8
+    assert (shown == load(files / 'twelve.png', depth_max=4095)['img']).all()
+    assert shown.max() == 255
+    assert read_display_image(str(files / 'twelve.png')).max() == 16  # 4095/65535*255
+    assert (read_display_image(str(files / 'eight.png'))[..., 0] == (FULL // 257)).all()
+    assert read_display_image(str(files / 'missing.png')) is None
+    assert read_display_image(str(files / 'cut.png')) is None
+
+
+def test_loader_depth_max_from_dicts_and_built_transforms():
+    loader = dict(type='CheckedLoadImageFromFile', depth_max=4095)
+    assert loader_depth_max([loader, dict(type='PackInputs')]) == 4095
+    assert loader_depth_max([dict(type='LoadImageFromFile'), dict(type='PackInputs')]) is None
+    assert loader_depth_max([CheckedLoadImageFromFile(depth_max=1023)]) == 1023
+    assert loader_depth_max(None) is None

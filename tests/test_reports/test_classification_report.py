@@ -181,6 +181,22 @@ def test_report_files(tmp_path):
     assert tuple(grid[2, 2]) != (0, 0, 220)
 
 
+def test_grid_shows_12bit_images_through_the_loaders_depth_max(tmp_path):
+    """12-bit micrographs in 16-bit PNGs: without depth_max the tile is near black."""
+    ramp = np.linspace(0, 4095, 64 * 64).reshape(64, 64).round().astype(np.uint16)
+    img = str(tmp_path / 'deep.png')
+    cv2.imwrite(img, ramp)
+    means = []
+    for depth_max in (None, 4095):
+        out = tmp_path / f'r{depth_max}'
+        write_classification_report(str(out), SCORES[:1], CLASSES, None, img_paths=[img],
+                                    grid_tile=64, depth_max=depth_max, log=lambda m: None)
+        tile = cv2.imread(str(out / 'predictions_grid.png'))[:64, :64]
+        means.append(tile.mean())
+    assert means[0] < 10  # OpenCV's 8-bit decode keeps the high byte: 0..16
+    assert means[1] == pytest.approx(127.5, abs=3)
+
+
 def test_report_without_true_labels(tmp_path):
     imgs = write_images(str(tmp_path), 3)
     messages = []
