@@ -42,7 +42,7 @@ from mmext.utils import InputError, atomic_write, exit_on_input_error
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
 from mmext.utils.data_root import iter_datasets
-from mmext.utils.images import loader_depth_max
+from mmext.utils.images import config_depth_max
 from mmext.utils.jsonio import read_json
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -334,7 +334,7 @@ def main(argv=None):
         if rank == 0:
             title = (f'{osp.basename(args.config)}: {args.folds} folds x {args.seeds} seed(s)'
                      f'{", grouped by " + args.group_column if args.group_column else ""}')
-            depth_max = loader_depth_max(cfg.test_dataloader.dataset.get('pipeline'))
+            depth_max = config_depth_max(cfg)
             print(summarize(work_dir, fold_records, classes, variants, title, depth_max))
             print(f'per-fold metrics, summary and pooled reports: {work_dir}')
 

@@ -18,6 +18,7 @@ import mmcv
 import numpy as np
 
 from mmext.utils import InputError
+from mmext.utils.images import loader_depth_max
 
 #: Local fonts only: the default theme would fetch web fonts from the internet.
 _FONTS = dict(font=('system-ui', 'DejaVu Sans', 'sans-serif'),
@@ -102,7 +103,8 @@ class ParticleApp:
         stem = osp.splitext(name)[0]
         overlay = draw_particle_overlay(state['path'], None, rles, None,
                                         osp.join(self.out_dir, f'{stem}_overlay.png'),
-                                        max_side=1024)
+                                        max_side=1024,
+                                        depth_max=loader_depth_max(self.pipeline.transforms))
         table = measure([dict(image_id=0, file_name=name, ids=list(range(len(rles))),
                               scores=list(state['scores'][keep]), rles=rles)],
                         self.um_per_px, progress=False)['table']

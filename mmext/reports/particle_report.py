@@ -63,7 +63,7 @@ def _stem(img, used):
 def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float] = None,
                           score_thr: Optional[float] = None, overlays: bool = True,
                           max_overlays: int = 200, overlay_max_side: int = 640,
-                          log=print) -> dict:
+                          depth_max: Optional[int] = None, log=print) -> dict:
     """Write every report file the data allows; return ``{name: path}`` plus ``summary``.
 
     Args:
@@ -72,6 +72,7 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
         um_per_px: microns per pixel; adds µm columns and reports sizes in µm.
         score_thr: the model's own score threshold (marked on the sweep plot).
         max_overlays: overlays are drawn for the lowest-scoring images first, up to this.
+        depth_max: the loader's ``depth_max`` (16-bit images in the overlays), or None.
     """
     from mmext.visualization import particle_plots as P
 
@@ -107,7 +108,8 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
                 continue
             name = f'overlays/{_stem(img, used)}.png'
             P.draw_particle_overlay(img['img_path'], img.get('gt_rles'), img['pred_rles'],
-                                    matches[i], path(name), max_side=overlay_max_side)
+                                    matches[i], path(name), max_side=overlay_max_side,
+                                    depth_max=depth_max)
             per_image[i]['overlay'] = name
     write_table(path('per_image.csv'), PER_IMAGE_HEADER,
               ([row[k] for k in PER_IMAGE_HEADER] for row in per_image))

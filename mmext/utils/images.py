@@ -92,6 +92,13 @@ def loader_depth_max(pipeline):
     return None
 
 
+def config_depth_max(cfg):
+    """The test dataset's loader ``depth_max``, so report figures show 16-bit images as
+    the model saw them (None for a wrapped dataset or a loader without one)."""
+    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+    return loader_depth_max(dataset.get('pipeline'))
+
+
 def read_display_image(path: str, depth_max=None):
     """An image file as 3-channel BGR uint8 for figures (a 16-bit one mapped through
     ``depth_max`` as :class:`CheckedLoadImageFromFile` does), or None if unreadable."""

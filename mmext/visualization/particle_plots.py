@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from pycocotools import mask as mask_utils
 
 from mmext.evaluation.functional.rle import decode_crop
-from mmext.utils import atomic_save
+from mmext.utils import InputError, atomic_save
+from mmext.utils.images import read_display_image
 from .cls_plots import _save
 
 GT_COLOR = (80, 220, 80)  # BGR
@@ -76,16 +77,19 @@ def _legend(width):
     return strip
 
 
-def draw_particle_overlay(image, gt_rles, pred_rles, match, path, max_side=640):
+def draw_particle_overlay(image, gt_rles, pred_rles, match, path, max_side=640,
+                          depth_max=None):
     """Side-by-side PNG: ground-truth outlines | predictions coloured by matched IoU.
 
     On the prediction panel, missed ground truths are filled magenta, predictions that
     overlap no particle are outlined blue and duplicates orange. ``match`` is the dict of
     :func:`mmext.evaluation.functional.particle_matching.match_image` (or None without
     ground truth; with it a colour legend strip goes underneath). ``image`` is a path
-    or a BGR array. Returns ``path``.
+    or a BGR array (a 16-bit file shown through ``depth_max``). Returns ``path``.
     """
-    img = mmcv.imread(image, flag='color') if isinstance(image, str) else image
+    img = read_display_image(image, depth_max) if isinstance(image, str) else image
+    if img is None:
+        raise InputError(f'{image}: not an image OpenCV can read')
     h, w = img.shape[:2]
     scale = min(1.0, max_side / max(h, w))
     if scale < 1:

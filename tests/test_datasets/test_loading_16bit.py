@@ -6,12 +6,14 @@ Without this mmcv's decoders disagree and both lose the image: OpenCV keeps the 
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image
 
 from mmext.datasets.transforms import CheckedLoadImageFromFile
 from mmext.utils import InputError
-from mmext.utils.images import loader_depth_max, read_display_image, sample_bits
+from mmext.utils.images import (config_depth_max, loader_depth_max, read_display_image,
+                                sample_bits)
 
 # a 16-bit ramp over the full range, and one of 12-bit data (0..4095) stored in 16 bits
 FULL = np.linspace(0, 65535, 32 * 48).reshape(32, 48).round().astype(np.uint16)
@@ -127,3 +129,7 @@ def test_loader_depth_max_from_dicts_and_built_transforms():
     assert loader_depth_max([dict(type='LoadImageFromFile'), dict(type='PackInputs')]) is None
     assert loader_depth_max([CheckedLoadImageFromFile(depth_max=1023)]) == 1023
     assert loader_depth_max(None) is None
+    cfg = Config(dict(test_dataloader=dict(dataset=dict(type='CustomDataset', pipeline=[
+        loader, dict(type='PackInputs')]))))
+    assert config_depth_max(cfg) == 4095
+    assert config_depth_max(Config()) is None

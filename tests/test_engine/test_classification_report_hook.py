@@ -161,17 +161,3 @@ def test_feature_layer_resolves_stacked_head_fc_property():
     assert _find_module(model, 'head.fc') is model.head.layers[-1]
     assert _find_module(model, 'head.nothing') is None
 
-
-def test_report_grid_takes_the_test_loaders_depth_max():
-    from types import SimpleNamespace
-
-    from mmengine.config import Config
-
-    from mmext.engine.hooks import ClassificationReportHook
-    pipeline = [dict(type='CheckedLoadImageFromFile', depth_max=4095), dict(type='PackInputs')]
-    runner = SimpleNamespace(cfg=Config(dict(test_dataloader=dict(dataset=dict(
-        type='CustomDataset', pipeline=pipeline)))))
-    assert ClassificationReportHook._depth_max(runner) == 4095
-    runner.cfg.test_dataloader.dataset.pipeline[0] = dict(type='LoadImageFromFile')
-    assert ClassificationReportHook._depth_max(runner) is None
-    assert ClassificationReportHook._depth_max(SimpleNamespace(cfg=Config())) is None

@@ -138,6 +138,17 @@ def test_overlay_marks_misses_and_false_detections(hand_case, tmp_path):
     assert g > r + 60 and g > b + 30
 
 
+def test_overlay_shows_a_16bit_image_through_depth_max(hand_case, tmp_path):
+    """A 12-bit photo in a 16-bit PNG: the grey stays grey, not near black."""
+    cv2.imwrite(hand_case[0]['img_path'], np.full((20, 20), 2048, np.uint16))
+    top = 24
+    for depth_max, grey in ((None, 8), (4095, 128)):  # round(2048 * 255 / depth_max)
+        out_dir = str(tmp_path / f'report{depth_max}')
+        write_particle_report(out_dir, hand_case[:1], depth_max=depth_max, log=lambda *_: None)
+        img = cv2.imread(osp.join(out_dir, 'overlays', 'a.png'))
+        assert tuple(img[top + 14, 14]) == (grey, grey, grey)
+
+
 def test_report_without_ground_truth(hand_case, tmp_path):
     for img in hand_case:
         img['gt_rles'] = None

@@ -145,6 +145,7 @@ class ClassificationReportHook(Hook):
         if results is None:
             return
         from mmext.reports.classification_report import write_classification_report
+        from mmext.utils.images import config_depth_max
         from mmext.visualization.train_log import find_scalar_logs
         classes = self._classes(runner, results[0]['scores'].shape[0])
         feats = None
@@ -165,18 +166,11 @@ class ClassificationReportHook(Hook):
             # mmengine's one-second timestamp folder
             train_logs=find_scalar_logs(log_dirs),
             max_grid_images=self.max_grid_images, grid_tile=self.grid_tile,
-            tsne_seed=self.tsne_seed, depth_max=self._depth_max(runner),
+            tsne_seed=self.tsne_seed, depth_max=config_depth_max(runner.cfg),
             log=runner.logger.info)
         from mmext.visualization.html_report import write_classification_html
         cams = misclassified_cams(runner, out_dir, results, self.max_cams)
         write_classification_html(out_dir, runner, metrics, cams=cams, max_worst=self.max_cams)
-
-    @staticmethod
-    def _depth_max(runner):
-        """The test loader's ``depth_max``: the grid shows 16-bit images as the model saw them."""
-        from mmext.utils.images import loader_depth_max
-        dataset = (runner.cfg.get('test_dataloader') or {}).get('dataset') or {}
-        return loader_depth_max(dataset.get('pipeline'))
 
     @staticmethod
     def _classes(runner, num_classes):

@@ -107,6 +107,7 @@ class ParticleReportHook(Hook):
         if results is None:
             return
         from mmext.reports.particle_report import write_particle_report
+        from mmext.utils.images import config_depth_max
         ann_file = self.ann_file or _evaluator_ann_file(runner.cfg)
         if ann_file and any(r['gt_rles'] is None for r in results) and osp.isfile(ann_file):
             fill_missing_gt(results, ann_file)
@@ -116,6 +117,7 @@ class ParticleReportHook(Hook):
         out = write_particle_report(out_dir, results, um_per_px=um_per_px, score_thr=score_thr,
                                     max_overlays=self.max_overlays,
                                     overlay_max_side=self.overlay_max_side,
+                                    depth_max=config_depth_max(runner.cfg),
                                     log=runner.logger.info)
         if self.html:
             from mmext.visualization.html_report import write_particle_html
