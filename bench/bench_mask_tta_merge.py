@@ -10,6 +10,12 @@ strays on the background. Every merge method then runs on the same views and is
 scored with the competition's IoU-weighted F1 (mmext.evaluation.functional).
 
     python bench/bench_mask_tta_merge.py [--images 24] [--seed 0]
+
+``--speed`` times the merge instead, at the particle photos' size (1024x1280, 3 views of
+``--per-view`` particles each), side by side with the same merge on full-size masks
+(:func:`mmext.testing.merge_instances_dense`), and checks both give the same result:
+
+    python bench/bench_mask_tta_merge.py --speed [--per-view 100] [--repeats 3]
 """
 import argparse
 import time
@@ -23,6 +29,7 @@ from mmext.demo.particles import render_particle_image
 from mmext.evaluation.functional.iou_weighted_f1 import image_counts, scores_from_counts
 from mmext.evaluation.functional.iou_weighted_f1 import IoUCounts
 from mmext.models.tta import merge_instances
+from mmext.testing import merge_instances_dense
 
 NUM_VIEWS = 3
 SCORE_THR = 0.4  # the particle configs' test score_thr, applied per view
@@ -101,11 +108,56 @@ METHODS = {
 }
 
 
+def photo_views(rng, per_view, size=(1024, 1280)):
+    """3 views of ``per_view`` discs (radius 6-40 px, touching allowed) on a photo-sized
+    frame, each view's outline shifted by up to 2 px; scores uniform in 0.4-1."""
+    h, w = size
+    centers = rng.uniform([20, 20], [h - 20, w - 20], (per_view, 2))
+    radii = rng.uniform(6, 40, per_view)
+    views = []
+    for _ in range(NUM_VIEWS):
+        masks = np.zeros((per_view, h, w), np.uint8)
+        for m, (y, x), r in zip(masks, centers + rng.normal(0, 1, centers.shape), radii):
+            cv2.circle(m, (int(x), int(y)), int(r), 1, -1)
+        views.append((torch.from_numpy(masks.astype(bool)),
+                      torch.from_numpy(rng.uniform(0.4, 1, per_view)).float(),
+                      torch.zeros(per_view, dtype=torch.long)))
+    return views
+
+
+def speed(args):
+    rng = np.random.default_rng(args.seed)
+    views = photo_views(rng, args.per_view)
+    inputs = [[v[i] for v in views] for i in range(3)]
+    torch.set_num_threads(1)
+    print(f'{NUM_VIEWS} views x {args.per_view} particles, 1024x1280, one torch thread, '
+          f'CPU s per merge (best of {args.repeats}, interleaved)')
+    print(f"{'merge':12s} {'full-size':>10s} {'crops':>8s} {'ratio':>7s} {'instances':>9s}")
+    for method in ('fusion', 'union', 'nms'):
+        best = {'full-size': np.inf, 'crops': np.inf}
+        for _ in range(args.repeats):
+            for name, fn in (('full-size', merge_instances_dense), ('crops', merge_instances)):
+                t = time.process_time()
+                out = fn(*inputs, method=method)
+                best[name] = min(best[name], time.process_time() - t)
+                if name == 'full-size':
+                    want = out
+        assert all(torch.equal(a, b) for a, b in zip(out, want)), method
+        print(f"{method:12s} {best['full-size']:10.2f} {best['crops']:8.2f} "
+              f"{best['crops'] / best['full-size']:7.3f} {len(out[0]):9d}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--images', type=int, default=24)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--speed', action='store_true',
+                        help='time the merge at 1024x1280 against the full-size-mask merge')
+    parser.add_argument('--per-view', type=int, default=100)
+    parser.add_argument('--repeats', type=int, default=3)
     args = parser.parse_args()
+    if args.speed:
+        return speed(args)
     rng = np.random.default_rng(args.seed)
     totals = {name: IoUCounts() for name in METHODS}
     times = {name: 0.0 for name in METHODS}

@@ -1,7 +1,8 @@
 """Helpers for mmext's tests and benches: loading the repository's tools, and the slow
 reference implementations (oracles) the fast code is checked against."""
-from .oracles import encode_masks_dense, iou_weighted_f1_reference, shape_metrics_from_masks
+from .oracles import (encode_masks_dense, iou_weighted_f1_reference, merge_instances_dense,
+                      shape_metrics_from_masks)
 from .tools import load_tool, tool_path
 
 __all__ = ['encode_masks_dense', 'iou_weighted_f1_reference', 'load_tool',
-           'shape_metrics_from_masks', 'tool_path']
+           'merge_instances_dense', 'shape_metrics_from_masks', 'tool_path']

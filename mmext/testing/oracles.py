@@ -67,3 +67,49 @@ def shape_metrics_from_masks(masks: np.ndarray) -> Dict[str, np.ndarray]:
             for i in range(n)]
     table = np.array(rows, dtype=np.float64).reshape(n, len(METRICS))
     return {name: table[:, j] for j, name in enumerate(METRICS)}
+
+
+def merge_instances_dense(masks_per_view, scores_per_view, labels_per_view, method='fusion',
+                          iou_thr=0.5, vote_thr=0.5, min_votes=1, keep_isolated=False,
+                          isolated_iou=0.1, max_per_img=300):
+    """:func:`~mmext.models.tta.mask_merge.merge_instances` on full-size masks: IoUs from
+    dense RLEs, every group voted over the whole image. It shares the greedy grouping
+    rules (``group_instances``, ``select_groups``; checked on hand cases), not the
+    cropping and pasting under test."""
+    import torch
+
+    from mmext.models.tta.mask_merge import group_instances, select_groups
+    num_views = len(masks_per_view)
+    masks = torch.cat([m.bool() for m in masks_per_view])
+    scores = torch.cat(list(scores_per_view)).float()
+    labels = torch.cat(list(labels_per_view))
+    n = len(scores)
+    if method == 'concat':
+        groups = [np.array([i]) for i in range(n)]
+    else:
+        rles = encode_masks_dense(masks)
+        ious = (np.asarray(mask_utils.iou(rles, rles, [0] * n)).reshape(n, n) if n
+                else np.zeros((0, 0)))
+        views = np.concatenate([np.full(len(s), v) for v, s in enumerate(scores_per_view)])
+        groups = group_instances(ious, scores.numpy(), labels.numpy(), views, iou_thr)
+        groups = select_groups(groups, ious, min_votes, keep_isolated, isolated_iou)
+    out = []  # (mask, score, label)
+    for g in groups:
+        idx = torch.as_tensor(g)
+        if method in ('nms', 'concat'):
+            out.append((masks[idx[0]], scores[idx[0]], labels[idx[0]]))
+            continue
+        member_scores = scores[idx]
+        if method == 'union':
+            mask = masks[idx].any(0)
+        else:
+            weights = member_scores / member_scores.sum().clamp(min=1e-12)
+            mask = (masks[idx].float() * weights[:, None, None]).sum(0) >= vote_thr - 1e-6
+        out.append((mask, member_scores.sum() / num_views, labels[idx[0]]))
+    out = [o for o in out if o[0].any()]
+    if not out:
+        return masks[:0], scores[:0], labels[:0]
+    out_scores = torch.stack([o[1] for o in out])
+    order = torch.argsort(out_scores, descending=True, stable=True)[:max_per_img]
+    return (torch.stack([out[i][0] for i in order]), out_scores[order],
+            torch.stack([out[i][2] for i in order]))

@@ -2,11 +2,14 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
 import mmext  # noqa: F401
 from mmext.models.tta import MaskTTAModel, merge_instances, unflip_masks
+from mmext.testing import merge_instances_dense
 
 H, W = 24, 32
 
@@ -148,3 +151,47 @@ def test_boxes_only_falls_back_to_box_nms():
                                      scores=torch.tensor([0.8]), labels=torch.tensor([0]))
     merged = MaskTTAModel(module=_Stub()).merge_preds([[s1, s2]])[0]
     assert len(merged.pred_instances) == 1
+
+
+@st.composite
+def _views(draw):
+    """1-3 views of up to 5 particles, each seen or missed per view and shifted by up to 1
+    px (so views group), plus strays; some rectangles empty or on the image edge; labels
+    0/1; scores in (0, 1]."""
+    h, w = draw(st.integers(1, 30)), draw(st.integers(1, 30))
+    boxes = []
+    for _ in range(draw(st.integers(0, 5))):
+        y0, x0 = draw(st.integers(0, h)), draw(st.integers(0, w))
+        boxes.append((y0, min(y0 + draw(st.integers(0, 12)), h), x0,
+                      min(x0 + draw(st.integers(0, 12)), w), draw(st.integers(0, 1))))
+    shift = st.integers(-1, 1)
+    views, scores, labels = [], [], []
+    for _ in range(draw(st.integers(1, 3))):
+        seen = [b for b in boxes if draw(st.booleans()) or draw(st.booleans())]
+        seen += [(0, draw(st.integers(0, h)), 0, draw(st.integers(0, w)), 0)
+                 for _ in range(draw(st.integers(0, 1)))]  # a stray in the corner
+        masks = torch.zeros(len(seen), h, w, dtype=torch.bool)
+        for i, (y0, y1, x0, x1, _) in enumerate(seen):
+            dy, dx = draw(shift), draw(shift)
+            masks[i, max(y0 + dy, 0):max(y1 + dy, 0), max(x0 + dx, 0):max(x1 + dx, 0)] = True
+        views.append(masks)
+        scores.append(torch.tensor(draw(st.lists(st.floats(0.05, 1.0), min_size=len(seen),
+                                                 max_size=len(seen))), dtype=torch.float32))
+        labels.append(torch.tensor([b[4] for b in seen], dtype=torch.long))
+    return views, scores, labels
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=_views(), method=st.sampled_from(['fusion', 'union', 'nms', 'concat']),
+       iou_thr=st.sampled_from([0.3, 0.5]), vote_thr=st.sampled_from([0.3, 0.5, 1.0]),
+       min_votes=st.integers(1, 3), keep_isolated=st.booleans(),
+       max_per_img=st.sampled_from([2, 300]))
+def test_merging_in_crops_equals_merging_full_size_masks(case, method, iou_thr, vote_thr,
+                                                         min_votes, keep_isolated, max_per_img):
+    kw = dict(method=method, iou_thr=iou_thr, vote_thr=vote_thr, min_votes=min_votes,
+              keep_isolated=keep_isolated, max_per_img=max_per_img)
+    masks, scores, labels = merge_instances(*case, **kw)
+    want_masks, want_scores, want_labels = merge_instances_dense(*case, **kw)
+    assert masks.shape == want_masks.shape and masks.dtype == torch.bool
+    assert torch.equal(masks, want_masks)
+    assert torch.equal(scores, want_scores) and torch.equal(labels, want_labels)

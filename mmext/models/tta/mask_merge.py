@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from pycocotools import mask as mask_utils
 
+from mmext.evaluation.functional.rle import encode_masks
+
 MERGE_METHODS = ('fusion', 'union', 'nms', 'concat')
 
 
@@ -33,25 +35,39 @@ def unflip_masks(masks: torch.Tensor, direction) -> torch.Tensor:
     return masks.flip(dims)
 
 
-def _rles(masks: np.ndarray) -> list:
-    return mask_utils.encode(np.asfortranarray(masks.transpose(1, 2, 0).astype(np.uint8)))
+def mask_boxes(masks: torch.Tensor) -> np.ndarray:
+    """(N, 4) int boxes ``y0, y1, x0, x1`` (ends exclusive) of (N, H, W) masks; an empty
+    mask gets ``0, 0, 0, 0``."""
+    n, h, w = masks.shape
+    if n == 0:
+        return np.zeros((0, 4), np.int64)
+    flat = (masks if masks.dtype == torch.bool else masks != 0).contiguous().view(torch.uint8)
+    rows = flat.amax(2).cpu().numpy().astype(bool)  # uint8 max: faster than bool any()
+    cols = flat.amax(1).cpu().numpy().astype(bool)
+    boxes = np.stack([rows.argmax(1), h - rows[:, ::-1].argmax(1),
+                      cols.argmax(1), w - cols[:, ::-1].argmax(1)], axis=1)
+    boxes[~rows.any(1)] = 0
+    return boxes
 
 
-def group_instances(masks: np.ndarray, scores: np.ndarray, labels: np.ndarray,
+def mask_ious(rles) -> np.ndarray:
+    """(N, N) mask IoU matrix of N RLEs, from one pycocotools call."""
+    if not rles:
+        return np.zeros((0, 0))
+    return np.asarray(mask_utils.iou(rles, rles, [0] * len(rles))).reshape(len(rles), -1)
+
+
+def group_instances(ious: np.ndarray, scores: np.ndarray, labels: np.ndarray,
                     views: np.ndarray, iou_thr: float = 0.5):
     """Greedy grouping of instances of different views.
 
     Args:
-        masks: (N, H, W) bool masks of all views; scores, labels, views: (N,).
+        ious: (N, N) mask IoUs of all views' instances; scores, labels, views: (N,).
 
     Returns:
-        (groups, ious): index arrays (seed first) and the (N, N) mask IoU matrix.
+        groups: index arrays, seed first.
     """
     n = len(scores)
-    if n == 0:
-        return [], np.zeros((0, 0))
-    rles = _rles(masks)
-    ious = np.asarray(mask_utils.iou(rles, rles, [0] * n)).reshape(n, n)
     free = np.ones(n, dtype=bool)
     groups = []
     for seed in np.argsort(-scores, kind='stable'):
@@ -67,7 +83,7 @@ def group_instances(masks: np.ndarray, scores: np.ndarray, labels: np.ndarray,
             members.append(best)
             free[best] = False
         groups.append(np.asarray(members))
-    return groups, ious
+    return groups
 
 
 def select_groups(groups, ious, min_votes=1, keep_isolated=True, isolated_iou=0.1):
@@ -95,43 +111,67 @@ def merge_instances(masks_per_view: Sequence[torch.Tensor],
     """Merge per-view (masks (N_v, H, W) bool, scores (N_v,), labels (N_v,)).
 
     Returns merged ``(masks, scores, labels)`` sorted by score, at most ``max_per_img``;
-    empty merged masks are dropped.
+    empty merged masks are dropped. Each group is merged inside the box of its members'
+    masks, then pasted into a full-size mask: the cost follows the particles' areas, not
+    the image size (a 1024x1280 image with 3 x 100 masks: ``bench/bench_mask_tta_merge.py
+    --speed``).
     """
     if method not in MERGE_METHODS:
         raise ValueError(f'merge method {method!r} not in {MERGE_METHODS}')
+    if not 0 < vote_thr <= 1:
+        raise ValueError(f'vote_thr must be in (0, 1], got {vote_thr}')
     num_views = len(masks_per_view)
-    masks = torch.cat([m.bool() for m in masks_per_view])
+    view_masks = [m.bool() for m in masks_per_view]  # no full-size concatenation
+    where = [(v, j) for v, m in enumerate(view_masks) for j in range(len(m))]
     scores = torch.cat(list(scores_per_view)).float()
     labels = torch.cat(list(labels_per_view))
-    if method == 'concat' or len(scores) == 0:
-        out_masks, out_scores, out_labels = masks, scores, labels
+    boxes = np.concatenate([mask_boxes(m) for m in view_masks])
+    if method == 'concat':
+        groups = [np.array([i]) for i in range(len(scores))]
     else:
-        views = np.concatenate([np.full(len(s), v) for v, s in enumerate(scores_per_view)])
-        groups, ious = group_instances(masks.cpu().numpy(), scores.cpu().numpy(),
-                                       labels.cpu().numpy(), views, iou_thr)
+        views = np.array([v for v, _ in where], dtype=np.int64)
+        ious = mask_ious([rle for m in view_masks for rle in encode_masks(m)])
+        groups = group_instances(ious, scores.cpu().numpy(), labels.cpu().numpy(), views,
+                                 iou_thr)
         groups = select_groups(groups, ious, min_votes, keep_isolated, isolated_iou)
-        out_masks, out_scores = [], []
-        for g in groups:
-            idx = torch.as_tensor(g, device=masks.device)
-            member_scores = scores[idx]
-            if method == 'nms':
-                out_masks.append(masks[idx[0]])
-                out_scores.append(member_scores[0])
+
+    def crop_of(i, y0, y1, x0, x1):
+        v, j = where[i]
+        return view_masks[v][j, y0:y1, x0:x1]
+
+    crops, out_boxes, out_scores, seeds = [], [], [], []
+    for g in groups:
+        if method in ('nms', 'concat'):  # the seed alone, with its own score
+            y0, y1, x0, x1 = boxes[g[0]]
+            crop = crop_of(g[0], y0, y1, x0, x1)
+            score = scores[int(g[0])]
+        else:
+            drawn = boxes[g][boxes[g, 1] > 0]  # members with pixels
+            if not len(drawn):
                 continue
+            y0, x0 = drawn[:, [0, 2]].min(0)
+            y1, x1 = drawn[:, [1, 3]].max(0)
+            member = torch.stack([crop_of(i, y0, y1, x0, x1) for i in g])
+            member_scores = scores[torch.as_tensor(g, device=scores.device)]
             if method == 'union':
-                out_masks.append(masks[idx].any(0))
+                crop = member.any(0)
             else:
                 weights = member_scores / member_scores.sum().clamp(min=1e-12)
-                share = (masks[idx].float() * weights[:, None, None]).sum(0)
-                out_masks.append(share >= vote_thr - 1e-6)
-            out_scores.append(member_scores.sum() / num_views)
-        if groups:
-            first = torch.as_tensor([g[0] for g in groups], device=masks.device)
-            out_masks, out_scores = torch.stack(out_masks), torch.stack(out_scores)
-            out_labels = labels[first]
-        else:
-            out_masks, out_scores, out_labels = masks[:0], scores[:0], labels[:0]
-    keep = out_masks.flatten(1).any(1) if len(out_masks) else out_scores.bool()
-    out_masks, out_scores, out_labels = out_masks[keep], out_scores[keep], out_labels[keep]
+                crop = (member.float() * weights[:, None, None]).sum(0) >= vote_thr - 1e-6
+            score = member_scores.sum() / num_views
+        if crop.numel() and crop.any():
+            crops.append(crop)
+            out_boxes.append((y0, y1, x0, x1))
+            out_scores.append(score)
+            seeds.append(int(g[0]))
+    full = view_masks[0]
+    if not crops:
+        return full.new_zeros((0, *full.shape[1:])), scores[:0], labels[:0]
+    out_scores = torch.stack(out_scores)
     order = torch.argsort(out_scores, descending=True, stable=True)[:max_per_img]
-    return out_masks[order], out_scores[order], out_labels[order]
+    out_masks = full.new_zeros((len(order), *full.shape[1:]))
+    for k, i in enumerate(order.tolist()):
+        y0, y1, x0, x1 = out_boxes[i]
+        out_masks[k, y0:y1, x0:x1] = crops[i]
+    first = torch.as_tensor([seeds[i] for i in order.tolist()], device=labels.device)
+    return out_masks, out_scores[order], labels[first]
