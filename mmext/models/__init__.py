@@ -1,3 +1,4 @@
 
 from . import classifiers, heads, losses  # noqa: F401
 from . import tta  # noqa: F401
+from . import backbones, detectors  # noqa: F401

@@ -4,6 +4,7 @@ Mask R-CNN also tests through --tta (MaskTTAModel)."""
 import glob
 import os.path as osp
 import pickle
+import re
 
 import pytest
 import torch
@@ -22,6 +23,10 @@ CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'particles', '**', '*.py'),
                            recursive=True))
 IDS = [osp.relpath(p, osp.join(ROOT, 'configs', 'particles')) for p in CONFIGS]
 SMALL = (160, 128)
+#: recipes trained from scratch on a CPU (no load_from; their lr is set for their batch)
+SCRATCH_RECIPES = [osp.join(ROOT, 'configs', 'particles', name) for name in (
+    'distance-watershed_unet-s8_1xb8-3ki_particles.py',
+    'mask-rcnn_r18-thin_fpn_1xb2-1500i_particles-native.py')]
 
 
 @pytest.fixture(scope='module')
@@ -62,24 +67,29 @@ def test_config_builds(path, data_root):
     cfg = _load(path, data_root)
     assert cfg.default_scope == 'mmdet'
     assert cfg.custom_imports.imports == ['mmext']
-    # the lr is mmdet's for 16 images scaled linearly to the batch the name says (1xb2)
-    assert '_1xb2-' in osp.basename(path)
-    assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=2)
-    assert cfg.train_dataloader.batch_size == 2
-    mmdet_lr = {'SGD': 0.02, 'AdamW': 1e-4, 'NAdam': 2e-4, 'RAdam': 2e-4, 'RMSprop': 1e-4,
-                'Adadelta': 1.0}[cfg.optim_wrapper.optimizer.type]
-    if 'solov2' in path:
-        mmdet_lr = 0.01
-    if 'rsb-pre' in path:
-        mmdet_lr = 2e-4
-    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(mmdet_lr * 2 / 16)
+    # the batch is the one the name says (1xbN), and --auto-scale-lr scales from it
+    batch = int(re.search(r'_1xb(\d+)-', osp.basename(path)).group(1))
+    assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=batch)
+    assert cfg.train_dataloader.batch_size == batch
+    if Config.fromfile(path).get('load_from'):  # fine-tuned: mmdet's lr for 16 images
+        mmdet_lr = {'SGD': 0.02, 'AdamW': 1e-4, 'NAdam': 2e-4, 'RAdam': 2e-4, 'RMSprop': 1e-4,
+                    'Adadelta': 1.0}[cfg.optim_wrapper.optimizer.type]
+        if 'solov2' in path:
+            mmdet_lr = 0.01
+        if 'rsb-pre' in path:
+            mmdet_lr = 2e-4
+        assert cfg.optim_wrapper.optimizer.lr == pytest.approx(mmdet_lr * batch / 16)
+    else:  # the CPU recipes trained from scratch: no pretrained weights anywhere
+        assert path in SCRATCH_RECIPES
+        assert cfg.model.backbone.get('init_cfg') is None
     assert cfg.tta_model.type == 'MaskTTAModel'
     metrics = [m.type for m in cfg.val_evaluator]
     assert metrics == ['CocoMetric', 'IoUWeightedF1Metric']
     init_default_scope('mmdet')
     model = MODELS.build(cfg.model)
     heads = [m for m in model.modules() if hasattr(m, 'num_classes')]
-    assert heads and all(h.num_classes == 1 for h in heads)
+    if cfg.model.type != 'DistanceWatershed':  # bottom-up: one class by construction
+        assert heads and all(h.num_classes == 1 for h in heads)
     test_cfg = cfg.model.test_cfg
     max_dets = test_cfg.rcnn.max_per_img if 'rcnn' in test_cfg else test_cfg.max_per_img
     assert max_dets >= 1000  # dense real scenes: up to ~600 particles
@@ -99,7 +109,7 @@ def _small_run_cfg(path, data_root, work_dir):
         dl = cfg[name]
         dl.num_workers, dl.persistent_workers = 0, False
         for step in dl.dataset.pipeline:
-            if step.type == 'Resize':
+            if step.type == 'Resize' and 'scale' in step:  # not the native-scale recipes
                 step.scale = SMALL
     cfg.train_dataloader.batch_size = 2
     cfg.train_dataloader.dataset.filter_cfg = None
@@ -114,7 +124,9 @@ def _small_run_cfg(path, data_root, work_dir):
 
 
 @pytest.mark.parametrize('name', ['mask-rcnn_r50_fpn_1xb2-1x_particles.py',
-                                  'solov2_r50_fpn_1xb2-1x_particles.py'])
+                                  'solov2_r50_fpn_1xb2-1x_particles.py',
+                                  'distance-watershed_unet-s8_1xb8-3ki_particles.py',
+                                  'mask-rcnn_r18-thin_fpn_1xb2-1500i_particles-native.py'])
 def test_fast_models_train_and_validate(name, data_root, tmp_path):
     torch.manual_seed(0)
     cfg = _small_run_cfg(osp.join(ROOT, 'configs', 'particles', name), data_root, tmp_path)
@@ -174,8 +186,8 @@ def test_x101_variant_is_its_r50_config_plus_a_backbone(path):
 def test_two_stage_test_cfg_has_one_home():
     """Every two-stage particle config takes the dense-scene limits of particle_test_cfg.py."""
     limits = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'particle_test_cfg.py'))
-    two_stage = [p for p in CONFIGS if 'solov2' not in p]
-    assert len(two_stage) >= 25
+    two_stage = [p for p in CONFIGS if 'rcnn' in (Config.fromfile(p).model.test_cfg or {})]
+    assert len(two_stage) >= 26
     for path in two_stage:
         test_cfg = Config.fromfile(path).model.test_cfg
         assert test_cfg.rpn == limits.particle_rpn_test_cfg, path

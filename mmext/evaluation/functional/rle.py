@@ -16,6 +16,38 @@ def _str_counts(rles: List[dict]) -> List[dict]:
     return rles
 
 
+def _crop_counts(crop, x0: int, y0: int, height: int, width: int) -> dict:
+    """Uncompressed RLE (``size``, ``counts`` list) of the ``height x width`` image that
+    holds the binary ``crop`` at ``(x0, y0)`` and nothing else."""
+    h, w = crop.shape
+    padded = np.zeros((w, h + 2), np.int8)  # one column per row, zero-framed
+    padded[:, 1:-1] = crop.T != 0
+    col, row = np.nonzero(np.diff(padded, axis=1))  # column-major order
+    index = (x0 + col) * height + y0 + row  # in the whole image, column-major
+    # a run reaching the bottom of a column may go on at the top of the next
+    touching = np.flatnonzero(index[1:] == index[:-1])
+    index = np.delete(index, np.concatenate([touching, touching + 1]))
+    counts = np.diff(np.concatenate([[0], index, [height * width]]))
+    if counts[-1] == 0:  # ends on foreground: pycocotools writes no empty last run
+        counts = counts[:-1]
+    return dict(size=[height, width], counts=counts.tolist())
+
+
+def encode_label_map(labels: np.ndarray, boxes) -> List[dict]:
+    """RLEs of the instances of a label map (instance ``i`` at ``labels == i + 1``, in
+    its box ``boxes[i]`` = x1 y1 x2 y2, exclusive ends), reading only each box: memory
+    and time grow with the instances' boxes, not with image size x instances."""
+    height, width = labels.shape
+    uncompressed = []
+    for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes, np.int64).reshape(-1, 4)):
+        crop = labels[y0:y1, x0:x1] == i + 1
+        uncompressed.append(_crop_counts(crop, x0, y0, height, width) if crop.any()
+                            else dict(size=[height, width], counts=[height * width]))
+    if not uncompressed:
+        return []
+    return _str_counts(mask_utils.frPyObjects(uncompressed, height, width))
+
+
 def encode_masks(masks) -> List[dict]:
     """Encode binary masks ``N×H×W`` (numpy array or torch tensor, any device) as RLEs.
 
@@ -50,19 +82,7 @@ def encode_masks(masks) -> List[dict]:
         band = band.cpu().numpy() if is_torch else band
         xs = np.flatnonzero(band.any(axis=0))
         x0, x1 = xs[0], xs[-1] + 1
-        crop = band[:, x0:x1]
-        h = y1 - y0
-        padded = np.zeros((x1 - x0, h + 2), np.int8)  # one column per row, zero-framed
-        padded[:, 1:-1] = crop.T != 0
-        col, row = np.nonzero(np.diff(padded, axis=1))  # column-major order
-        index = (x0 + col) * height + y0 + row  # in the whole image, column-major
-        # a run reaching the bottom of a column may go on at the top of the next
-        touching = np.flatnonzero(index[1:] == index[:-1])
-        index = np.delete(index, np.concatenate([touching, touching + 1]))
-        counts = np.diff(np.concatenate([[0], index, [height * width]]))
-        if counts[-1] == 0:  # ends on foreground: pycocotools writes no empty last run
-            counts = counts[:-1]
-        uncompressed.append(dict(size=[height, width], counts=counts.tolist()))
+        uncompressed.append(_crop_counts(band[:, x0:x1], x0, y0, height, width))
     return _str_counts(mask_utils.frPyObjects(uncompressed, height, width))
 
 

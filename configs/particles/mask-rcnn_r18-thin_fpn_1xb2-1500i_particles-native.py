@@ -1,0 +1,90 @@
+# Mask R-CNN trained from scratch on a CPU at the images' own scale: the two-stage recipe
+# compared with the bottom-up distance-watershed one in the same CPU budget
+# (distance-watershed_unet-s8_1xb8-3ki_particles.py; docs/particles.md has the figures).
+# A thin ResNet-18 (32 base channels) with a 64-channel FPN, as the demo's, but no resize:
+# 512 px random crops (the photos' own pixels), and anchors fitted to real particle sizes.
+_base_ = [
+    'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/datasets/particles_instance.py', '../_base_/particle_test_cfg.py',
+    '../_base_/default_runtime_det.py'
+]
+channels = (32, 64, 128, 256)
+fpn_channels = 64
+crop_size = (512, 512)
+
+model = dict(
+    backbone=dict(depth=18, base_channels=channels[0], frozen_stages=-1, norm_eval=False,
+                  init_cfg=None),
+    neck=dict(in_channels=list(channels), out_channels=fpn_channels),
+    rpn_head=dict(
+        in_channels=fpn_channels, feat_channels=fpn_channels,
+        # scales 2 and 4 at strides 4-64: anchors of 8-256 px. Real EM particles measure
+        # 5-420 px (sqrt of area, EMPS; 5% below 9.4 px): the 8 px anchor reaches
+        # min_pos_iou 0.3 down to 4.4 px, where mmdet's scale 8 (32 px) misses every
+        # particle under 17.5 px (check_data prints this for a user's own data)
+        anchor_generator=dict(scales=[2, 4])),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=fpn_channels),
+        bbox_head=dict(in_channels=fpn_channels, fc_out_channels=256, num_classes=1),
+        mask_roi_extractor=dict(out_channels=fpn_channels),
+        mask_head=dict(num_convs=2, in_channels=fpn_channels,
+                       conv_out_channels=fpn_channels, num_classes=1)),
+    # dense scenes (up to ~500 particles a crop): proposals and sampled RoIs enough for
+    # them, where COCO's 1000 / 512 would starve the crowded crops
+    train_cfg=dict(rpn_proposal=dict(nms_pre=3000, max_per_img=2000),
+                   rcnn=dict(sampler=dict(num=512, pos_fraction=0.25))),
+    test_cfg=dict(rpn=_base_.particle_rpn_test_cfg, rcnn=_base_.particle_rcnn_test_cfg))
+
+train_pipeline = [
+    dict(type='CheckedLoadImageFromFile', backend_args=None),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='RandomCrop', crop_size=crop_size, allow_negative_crop=False),
+    dict(type='RandomFlip', prob=[0.25, 0.25, 0.25],
+         direction=['horizontal', 'vertical', 'diagonal']),
+    dict(type='PackDetInputs'),
+]
+# whole images at their own scale (scale_factor 1 keeps the meta keys the tools read)
+test_pipeline = [
+    dict(type='CheckedLoadImageFromFile', backend_args=None),
+    dict(type='Resize', scale_factor=1.0, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+]
+# tools/test.py --tta: identity + horizontal + vertical flip at the images' own scale
+tta_pipeline = [
+    _base_.tta_pipeline[0],
+    dict(_base_.tta_pipeline[1], transforms=[
+        [dict(type='Resize', scale_factor=1.0, keep_ratio=True)],
+        *_base_.tta_pipeline[1]['transforms'][1:]]),
+]
+train_dataloader = dict(
+    batch_size=2, num_workers=2, persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=dict(type='AspectRatioBatchSampler'),
+    dataset=dict(_base_.particle_train_dataloader.dataset, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(_base_.particle_val_dataloader.dataset, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = _base_.particle_val_evaluator
+test_evaluator = _base_.particle_test_evaluator
+
+max_iters = 1500
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters)
+# AdamW 2e-3 at batch 2 from scratch (the demo's thin model, measured there)
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=2e-3, weight_decay=1e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=100, end=max_iters,
+         eta_min=2e-5),
+]
+auto_scale_lr = dict(enable=False, base_batch_size=2)
+default_hooks = dict(
+    _base_.particle_default_hooks, logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(_base_.particle_default_hooks.checkpoint, by_epoch=False,
+                    interval=max_iters))
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)

@@ -1,0 +1,1 @@
+from .particle_unet import ParticleUNet  # noqa: F401

@@ -1,0 +1,1 @@
+from .distance_watershed import DistanceWatershed  # noqa: F401
