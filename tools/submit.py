@@ -56,13 +56,13 @@ def main(argv=None):
         if args.device == 'cpu':
             os.environ['CUDA_VISIBLE_DEVICES'] = ''  # before torch first looks for a GPU
         cfg = load_config(args.config, args.cfg_options, args.data_root)
+        if args.trust_checkpoint:  # before prepare_test_cfg reads the checkpoint's meta
+            trust_checkpoint(args.checkpoint)
         prepare_test_cfg(cfg, args.checkpoint, args.config, work_dir=args.work_dir,
-                         tta=args.tta, submission=dict(
+                         tta=args.tta, cfg_options=args.cfg_options, submission=dict(
                              outfile=args.out, ann_file=args.ann, img_dir=args.img_dir,
                              score_thr=args.score_thr, max_per_img=args.max_per_img,
                              overwrite=args.force, num_workers=args.num_workers))
-        if args.trust_checkpoint:
-            trust_checkpoint(args.checkpoint)
         return run_test(cfg, verbose=args.verbose, outputs=[('submission', args.out)])
 
 

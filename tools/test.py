@@ -59,12 +59,12 @@ def submission_args(args):
 
 def build_test_config(args):
     cfg = load_config(args.config, args.cfg_options, args.data_root)
+    if args.trust_checkpoint:  # before prepare_test_cfg reads the checkpoint's meta
+        trust_checkpoint(args.checkpoint)
     prepare_test_cfg(cfg, args.checkpoint, args.config, work_dir=args.work_dir,
                      launcher=args.launcher, show=args.show, show_dir=args.show_dir,
                      wait_time=args.wait_time, tta=args.tta, out=args.out,
-                     submission=submission_args(args))
-    if args.trust_checkpoint:
-        trust_checkpoint(args.checkpoint)
+                     submission=submission_args(args), cfg_options=args.cfg_options)
     if args.um_per_px:
         cfg.um_per_px = args.um_per_px
     return cfg

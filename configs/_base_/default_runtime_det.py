@@ -17,4 +17,7 @@ custom_hooks = [
     # tools/test.py: per-image IoU-F1, overlays, particle shapes, size distribution, score
     # sweep and index.html in <work_dir>/report (um_per_px = ... for sizes in µm)
     dict(type='ParticleReportHook'),
+    # writes the validated score threshold (IoUWeightedF1Metric(sweep=True)'s
+    # best_score_thr) into checkpoints; test.py, submit.py and the app predict with it
+    dict(type='ValidatedScoreThrHook'),
 ]

@@ -64,9 +64,11 @@ test_dataloader = val_dataloader
 val_evaluator = [
     dict(type='CocoMetric', ann_file=particle_data_root + 'annotations/val.json',
          metric=['bbox', 'segm']),
-    dict(type='IoUWeightedF1Metric', ann_file=particle_data_root + 'annotations/val.json'),
+    # sweep: the validated score threshold saved with the checkpoint (ValidatedScoreThrHook)
+    dict(type='IoUWeightedF1Metric', ann_file=particle_data_root + 'annotations/val.json',
+         sweep=True),
 ]
-test_evaluator = val_evaluator
+test_evaluator = [val_evaluator[0], dict(val_evaluator[1], sweep=False)]
 
 max_iters = 240
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,

@@ -69,10 +69,12 @@ class ParticleApp:
         from mmdet.apis import init_detector
         from mmdet.registry import TRANSFORMS
         from mmengine.dataset import Compose
-        test_cfg = cfg.model.get('test_cfg') or {}
-        holder = test_cfg.get('rcnn') if isinstance(test_cfg.get('rcnn'), dict) else test_cfg
-        self.default_thr = float(holder.get('score_thr', 0.3))
-        if 'score_thr' in holder:  # the slider filters from here up
+        from mmext.engine.score_threshold import (apply_checkpoint_score_thr,
+                                                  score_thr_holder)
+        apply_checkpoint_score_thr(cfg, checkpoint)  # the slider starts at the validated one
+        holder = score_thr_holder(cfg.model)
+        self.default_thr = float(holder['score_thr']) if holder else 0.3
+        if holder:  # the slider filters from here up
             holder['score_thr'] = min(self.default_thr, min_score)
         self.model = init_detector(cfg, checkpoint, device=device)
         self.pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline

@@ -96,10 +96,13 @@ def use_submission(cfg, outfile, ann_file=None, img_dir=None, score_thr=0.0,
 def prepare_test_cfg(cfg, checkpoint: str, path: str = '', work_dir: Optional[str] = None,
                      launcher: str = 'none', show: bool = False, show_dir: Optional[str] = None,
                      wait_time: float = 2.0, tta: bool = False, out: Optional[str] = None,
-                     submission: Optional[dict] = None):
+                     submission: Optional[dict] = None, cfg_options=None):
     """Apply ``tools/test.py``'s switches to ``cfg`` (in place; returns it).
 
     ``submission``: keyword arguments of :func:`use_submission` (``outfile`` ...).
+    A particle model predicts at the score threshold validated in training and saved
+    with the checkpoint, unless ``cfg_options`` (``--cfg-options``) set the model's
+    ``score_thr`` or the submission has its own ``score_thr``.
     """
     if not osp.isfile(checkpoint):
         raise InputError(f'checkpoint not found: {checkpoint}')
@@ -107,6 +110,9 @@ def prepare_test_cfg(cfg, checkpoint: str, path: str = '', work_dir: Optional[st
     set_work_dir(cfg, work_dir, path)
     cfg.load_from = checkpoint
     drop_pretrained_init(cfg)  # the checkpoint holds every weight
+    if get_scope(cfg) == 'mmdet' and not (submission or {}).get('score_thr'):
+        from mmext.engine.score_threshold import apply_checkpoint_score_thr
+        apply_checkpoint_score_thr(cfg, checkpoint, cfg_options)
     if submission is not None:
         use_submission(cfg, **submission)
     if show or show_dir:

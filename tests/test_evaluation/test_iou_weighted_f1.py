@@ -157,6 +157,21 @@ def test_evaluator_with_gt_instances():
     assert m['iou_f1'] == pytest.approx(0.5)
 
 
+def test_evaluator_sweep_finds_the_threshold_that_drops_duplicates():
+    ev = Evaluator(dict(type='mmdet.IoUWeightedF1Metric', sweep=True))
+    # A and B found at 0.9; a duplicate of each at 0.3 (2 FP below a threshold of 0.35)
+    ev.process([_sample(1, [A, B], [A, B, box(0, 0, 10, 8), box(20, 20, 30, 28)],
+                        scores=[0.9, 0.9, 0.3, 0.3])])
+    m = ev.evaluate(1)
+    assert m['iou_f1'] == pytest.approx(2 / 3)  # the headline is at the metric's score_thr
+    assert m['best_score_thr'] == pytest.approx(0.35)  # the first threshold above 0.3
+    assert m['iou_f1_at_best_thr'] == 1.0
+    # the sweep never goes below the metric's own score_thr
+    ev = Evaluator(dict(type='mmdet.IoUWeightedF1Metric', sweep=True, score_thr=0.5))
+    ev.process([_sample(1, [A], [A, box(0, 0, 10, 8)], scores=[0.4, 0.95])])
+    assert ev.evaluate(1)['best_score_thr'] >= 0.5
+
+
 def test_metric_names_unprefixed_without_a_warning(monkeypatch):
     """No prefix given: names stay ``iou_f1``..., and mmengine's "prefix is not set" warning
     (one console line per run) is not printed; a given prefix still applies."""

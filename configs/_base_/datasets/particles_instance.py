@@ -77,9 +77,14 @@ particle_val_evaluator = [
     dict(type='CocoMetric', ann_file=particle_data_root + 'annotations/val.json',
          metric=['bbox', 'segm'], proposal_nums=(100, 300, 1000), use_mp_eval=True,
          format_only=False, backend_args=None),
-    dict(type='IoUWeightedF1Metric', ann_file=particle_data_root + 'annotations/val.json'),
+    # sweep: the best score threshold on val (best_score_thr), which
+    # ValidatedScoreThrHook (default_runtime_det.py) saves with the checkpoint
+    dict(type='IoUWeightedF1Metric', ann_file=particle_data_root + 'annotations/val.json',
+         sweep=True),
 ]
-particle_test_evaluator = particle_val_evaluator
+# the same without the sweep (the test report has its own, score_sweep.csv)
+particle_test_evaluator = [particle_val_evaluator[0],
+                           dict(particle_val_evaluator[1], sweep=False)]
 
 # Mask test-time augmentation (tools/test.py --tta, the submission tool's --tta):
 # identity, horizontal and vertical flip, merged by mmext's MaskTTAModel: instances of

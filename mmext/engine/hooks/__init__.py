@@ -8,3 +8,4 @@ from .num_classes_check_hook import NumClassesCheckHook  # noqa: F401
 from .particle_report_hook import ParticleReportHook  # noqa: F401
 from .progress_bar_hook import ProgressBarHook  # noqa: F401
 from .smoothed_metric_hook import SmoothedMetricHook  # noqa: F401
+from .validated_score_thr_hook import ValidatedScoreThrHook  # noqa: F401

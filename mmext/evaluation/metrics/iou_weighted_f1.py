@@ -2,13 +2,17 @@
 :mod:`mmext.evaluation.functional.iou_weighted_f1` for the definition)."""
 from typing import Optional, Sequence
 
+import numpy as np
+
 from mmengine.evaluator import BaseMetric
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 from pycocotools.coco import COCO
 
 from mmext.registry import DET_METRICS
-from ..functional.iou_weighted_f1 import IoUCounts, image_counts, scores_from_counts
+from ..functional.iou_weighted_f1 import (IoUCounts, counts_from_ious, mask_ious,
+                                          scores_from_counts)
+from ..functional.particle_matching import threshold_sweep
 from ..functional.rle import encode_masks, gt_rles_by_image, rles_from_instance_masks
 
 
@@ -25,18 +29,24 @@ class IoUWeightedF1Metric(BaseMetric):
         ann_file: COCO json with the ground truth (optional).
         score_thr: predictions scoring below it are dropped before scoring (the
             metric itself ignores scores; use the submission's ``--score-thr``).
+        sweep: also score the set at every threshold of
+            :data:`~mmext.evaluation.functional.particle_matching.SWEEP_THRESHOLDS` (above
+            ``score_thr``) and report the best one as ``best_score_thr`` with its
+            ``iou_f1_at_best_thr``: the threshold ``ValidatedScoreThrHook`` saves with the
+            checkpoint.
         collect_device, prefix: as in :class:`mmengine.evaluator.BaseMetric`.
 
-    Metrics: ``iou_f1``, ``iou_precision``, ``iou_recall`` (no prefix unless ``prefix`` is
+    Metrics: ``iou_f1``, ``iou_precision``, ``iou_recall`` (+ the two sweep ones; no prefix unless ``prefix`` is
     given: ``''`` keeps the names and mmengine's "prefix is not set" warning off the console).
     """
     default_prefix: Optional[str] = ''
 
     def __init__(self, ann_file: Optional[str] = None, score_thr: float = 0.0,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None,
-                 backend_args: Optional[dict] = None) -> None:
+                 sweep: bool = False, collect_device: str = 'cpu',
+                 prefix: Optional[str] = None, backend_args: Optional[dict] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.score_thr = score_thr
+        self.sweep = sweep
         self._coco = None
         if ann_file is not None:
             with get_local_path(ann_file, backend_args=backend_args) as local_path:
@@ -53,7 +63,8 @@ class IoUWeightedF1Metric(BaseMetric):
         return rles_from_instance_masks(gt['masks'])
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Keep per image the ground-truth and predicted masks as RLEs."""
+        """Keep per image its IoU matrix (predictions x ground truths) and the kept
+        predictions' scores."""
         for data_sample in data_samples:
             pred = data_sample['pred_instances']
             keep = pred['scores'] >= self.score_thr
@@ -62,14 +73,23 @@ class IoUWeightedF1Metric(BaseMetric):
                 pred_rles = [rle for rle, k in zip(masks, keep.tolist()) if k]
             else:
                 pred_rles = encode_masks(masks if bool(keep.all()) else masks[keep])
-            self.results.append((self._gt_rles(data_sample), pred_rles))
+            scores = pred['scores'][keep]
+            scores = scores.cpu().numpy() if hasattr(scores, 'cpu') else np.asarray(scores)
+            self.results.append((mask_ious(pred_rles, self._gt_rles(data_sample)), scores))
 
     def compute_metrics(self, results: list) -> dict:
         total = IoUCounts()
-        for gt_rles, pred_rles in results:
-            total = total + image_counts(gt_rles, pred_rles)
+        for ious, _ in results:
+            total = total + counts_from_ious(ious)
         scores = scores_from_counts(total)
         MMLogger.get_current_instance().info(
             'IoU-weighted F1 over {} images: ΣIoU={:.2f} TP={} FP={} FN={}'.format(
                 len(results), total.sum_iou, total.tp, total.fp, total.fn))
-        return {k: scores[k] for k in ('iou_f1', 'iou_precision', 'iou_recall')}
+        metrics = {k: scores[k] for k in ('iou_f1', 'iou_precision', 'iou_recall')}
+        if self.sweep:
+            rows = [r for r in threshold_sweep(*zip(*results)) if r['score_thr'] >= self.score_thr]
+            best = max(rows, key=lambda r: r['iou_f1']) if results and rows else None
+            if best is not None:
+                metrics.update(best_score_thr=best['score_thr'],
+                               iou_f1_at_best_thr=best['iou_f1'])
+        return metrics
