@@ -1,29 +1,43 @@
-"""Cross-validate a classification config: K stratified (optionally grouped) folds.
+"""Cross-validate a config by K folds: classification or particle instance segmentation.
 
     python tools/cross_validate.py CONFIG --folds 5 [--group-column sample_key] [--seeds 1]
         [--ann-file data/uhcsdb/metadata.csv] [--val-ratio 0.2] [--tta] [--work-dir DIR]
         [--data-root DIR] [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+    python tools/cross_validate.py configs/particles/CONFIG.py --folds 3
+        [--ann-file data/emps/annotations/train.json] [--img-dir data/emps/images/train/] ...
 
-For every seed and fold, the rows outside the test fold are split again into train
-and an inner validation set; ``tools/train.py`` trains on the first and selects its
-best checkpoint on the second, ``tools/test.py`` tests that checkpoint on the fold
+For every seed and fold, the rows (images) outside the test fold are split again into
+train and an inner validation set; ``tools/train.py`` trains on the first and selects
+its best checkpoint on the second, ``tools/test.py`` tests that checkpoint on the fold
 (with ``--tta`` a second time with test-time augmentation). Everything a fold needs
 lives in ``<work_dir>/seed<S>/fold<K>/`` (its annotation files, a config inheriting
-CONFIG, checkpoints, logs, the test report and ``predictions.pkl``), and a finished
-step is not run again: rerun the same command to resume after an interruption (an
-interrupted training continues from its last checkpoint). The summary:
-``cv_folds.csv`` (per fold), ``cv_summary.json`` / ``cv_summary.md`` (mean +- std of
-accuracy, balanced accuracy, macro-F1; CPU seconds per fold) and ``pooled_<variant>/``
-(the classification report of all folds' predictions, confusion matrix included).
+CONFIG, checkpoints, logs, the test report, ``predictions_<variant>.pkl`` and the test
+run's ``metrics_<variant>.json``), and a finished step is not run again: rerun the same
+command to resume after an interruption (an interrupted training continues from its
+last checkpoint). The summary: ``cv_folds.csv`` (per fold), ``cv_summary.json`` /
+``cv_summary.md`` (mean +- std of the metrics, CPU seconds per fold) and, for
+classification, ``pooled_<variant>/`` (the classification report of all folds'
+predictions, confusion matrix included).
+
+Classification (default_scope mmpretrain): stratified (optionally grouped) folds; a
+``CSVDataset`` config cross-validates ``<data_root>/metadata.csv`` (or ``--ann-file``),
+a folder-per-class config the class folders under its data root; metrics: accuracy,
+balanced accuracy, macro-F1.
+
+Particles (default_scope mmdet, ``ParticleDataset`` / ``CocoDataset``): folds by image
+of one COCO json (default: the train dataset's, else ``--ann-file``) whose images lie in
+one folder (default: the train dataset's ``data_root`` + ``data_prefix.img``, else
+``--img-dir``); the test folds are those of ``tools/dataset_converters/split_coco.py
+--folds K --seed S``. The fold config points the train/val/test datasets and every
+val/test evaluator ``ann_file`` at the fold's ``train/val/test.json``. Metrics: whatever
+the test run reports (IoU-F1, precision, recall, COCO segm/bbox mAP ...): all in
+``cv_folds.csv`` / ``cv_summary.json``, the headline ones in the table.
 
 Running again with more ``--seeds`` adds the new seeds' folds to the same work dir and
 reuses the finished ones; other folds (other data, ``--folds``, ``--group-column``,
 ``--val-ratio``) are refused. Each step's CPU time (this process and its workers) is
-recorded in the fold's ``fold.json``.
-
-Data: a ``CSVDataset`` config cross-validates ``<data_root>/metadata.csv`` (or
-``--ann-file``), a folder-per-class config the class folders under its data root.
-Under ``--launcher`` every process runs the same folds (multi-GPU training of each).
+recorded in the fold's ``fold.json``. Under ``--launcher`` every process runs the same
+folds (multi-GPU training of each).
 """
 import argparse
 import contextlib
@@ -41,7 +55,7 @@ from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fo
 from mmext.utils import InputError, atomic_write, exit_on_input_error
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
-from mmext.utils.data_root import iter_datasets
+from mmext.utils.data_root import EVALUATORS, iter_datasets, iter_evaluators
 from mmext.utils.images import config_depth_max
 from mmext.utils.jsonio import read_json
 
@@ -49,15 +63,19 @@ TOOLS = osp.dirname(osp.abspath(__file__))
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Cross-validate a classification config')
-    parser.add_argument('config', help='classification config file')
+    parser = argparse.ArgumentParser(
+        description='Cross-validate a classification or particle config')
+    parser.add_argument('config', help='classification or particle config file')
     parser.add_argument('--folds', type=int, default=5, help='number of folds K')
     parser.add_argument('--group-column', help='CSV column whose groups (physical samples) '
                         'are kept whole: never in the test fold and the rest at once')
     parser.add_argument('--seeds', type=int, default=1, help='repeat the K folds with N '
                         'fold seeds (0..N-1; the seed also seeds the training)')
-    parser.add_argument('--ann-file', help='CSV or class-folder root to cross-validate '
-                        '(default: <data_root>/metadata.csv, or the class folders)')
+    parser.add_argument('--ann-file', help='CSV, class-folder root or COCO json to '
+                        'cross-validate (default: <data_root>/metadata.csv, the class '
+                        'folders, or the train dataset\'s json)')
+    parser.add_argument('--img-dir', help='particles: folder of the json\'s images '
+                        '(default: the train dataset\'s data_root + data_prefix.img)')
     parser.add_argument('--val-ratio', type=float, default=0.2,
                         help='share of the training rows held out to select checkpoints')
     parser.add_argument('--tta', action='store_true',
@@ -143,7 +161,8 @@ def cpu_seconds():
 
 
 class Steps:
-    """Runs the tools' ``main`` in this process, output to a log file, timed."""
+    """Runs the tools' ``main`` in this process, output to a log file; ``run`` returns
+    its CPU seconds and what ``main`` returned (the test metrics)."""
 
     def __init__(self, args, rank, progress):
         self.args, self.rank, self.progress = args, rank, progress
@@ -160,7 +179,7 @@ class Steps:
         start = cpu_seconds()
         with open(log, 'a') as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
             try:
-                tool.main(argv)
+                result = tool.main(argv)
                 code = 0
             except SystemExit as exc:  # InputError in the tool: 'error: ...', exit 2
                 code = exc.code
@@ -171,7 +190,7 @@ class Steps:
         if code:
             tail = open(log).read().strip().splitlines()[-1:] or ['']
             raise InputError(f'{name} failed ({tail[0]}); full log: {log}')
-        return cpu_seconds() - start
+        return cpu_seconds() - start, result
 
 
 def best_checkpoint(work_dir):
@@ -189,7 +208,7 @@ def run_fold(steps, fold_dir, cfg_path, tag, variants):
     if 'checkpoint' not in record:
         # an interrupted training left checkpoints: continue from the latest
         resume = ['--resume'] if osp.isfile(osp.join(fold_dir, 'last_checkpoint')) else []
-        cpu = steps.run(steps.train, [cfg_path, '--work-dir', fold_dir, *resume],
+        cpu, _ = steps.run(steps.train, [cfg_path, '--work-dir', fold_dir, *resume],
                         osp.join(fold_dir, 'train.log'), f'{tag}_train')
         record.update(checkpoint=best_checkpoint(fold_dir),
                       train_cpu_s=record.get('train_cpu_s', 0) + cpu)
@@ -200,15 +219,24 @@ def run_fold(steps, fold_dir, cfg_path, tag, variants):
         if not osp.isfile(pkl):
             tmp = osp.join(fold_dir, f'.predictions_{variant}.tmp.pkl')
             tta = ['--tta'] if variant == 'tta' else []
-            cpu = steps.run(steps.test, [cfg_path, record['checkpoint'], '--work-dir',
-                                         osp.join(fold_dir, variant), '--out', tmp, *tta],
-                            osp.join(fold_dir, f'{variant}.log'), f'{tag}_{variant}')
-            if steps.rank == 0:
+            cpu, metrics = steps.run(
+                steps.test, [cfg_path, record['checkpoint'], '--work-dir',
+                             osp.join(fold_dir, variant), '--out', tmp, *tta],
+                osp.join(fold_dir, f'{variant}.log'), f'{tag}_{variant}')
+            if steps.rank == 0:  # the metrics first: the predictions mark the step done
+                write_metrics(osp.join(fold_dir, f'metrics_{variant}.json'), metrics)
                 os.replace(tmp, pkl)
             record[f'{variant}_cpu_s'] = cpu
             save_record(steps, record_path, record)
         steps.progress.update(1)
     return record
+
+
+def write_metrics(path, metrics):
+    """The test run's metrics as json (numpy values as numbers or lists)."""
+    with atomic_write(path) as f:
+        json.dump(dict(metrics or {}), f, indent=2,
+                  default=lambda v: v.tolist() if hasattr(v, 'tolist') else str(v))
 
 
 def save_record(steps, path, record):
@@ -238,16 +266,20 @@ def init_distributed(cfg, launcher):
             'env_cfg.dist_cfg.backend=gloo']
 
 
-def write_folds(work_dir, source, classes, folds_by_seed):
-    """``folds.json`` (the rows of every fold). An existing one must hold the same data
-    and the same folds for the seeds both have; more seeds are added to it."""
+def folds_content(path, classes, rows, folds_by_seed):
+    """What ``folds.json`` holds: the source, its classes, the SHA-1 of ``rows`` (the text
+    the folds depend on) and ``{seed: [{split: rows or image ids}]}``."""
     import hashlib
-    rows = '\n'.join(map(str, zip(source.labels, source.groups or source.labels)))
-    content = dict(source=osp.abspath(source.path), classes=classes,
-                   rows_sha1=hashlib.sha1(rows.encode()).hexdigest(),
-                   folds={str(seed): [{split: index.tolist() for split, index in
-                                       zip(FOLD_SPLITS, fold)} for fold in folds]
-                          for seed, folds in folds_by_seed.items()})
+    return dict(source=osp.abspath(path), classes=classes,
+                rows_sha1=hashlib.sha1(rows.encode()).hexdigest(),
+                folds={str(seed): [dict(zip(FOLD_SPLITS, fold)) for fold in folds]
+                       for seed, folds in folds_by_seed.items()})
+
+
+def write_folds(work_dir, content):
+    """``folds.json`` (the rows of every fold, see :func:`folds_content`). An existing one
+    must hold the same data and the same folds for the seeds both have; more seeds are
+    added to it."""
     path = osp.join(work_dir, 'folds.json')
     if osp.isfile(path):
         old = read_json(path)
@@ -263,63 +295,214 @@ def write_folds(work_dir, source, classes, folds_by_seed):
         json.dump(content, f)
 
 
-def summarize(work_dir, fold_records, classes, variants, title, depth_max=None):
-    from mmext.reports.classification_report import write_classification_report
-    from mmext.reports.cross_validation import (fold_metrics, load_predictions,
-                                                markdown_table, write_cv_summary)
-    import numpy as np
-    rows, pooled = [], {v: [] for v in variants}
-    for (seed, fold), (fold_dir, record, sizes) in fold_records.items():
-        for variant in variants:
-            scores, gt, paths = load_predictions(
-                osp.join(fold_dir, f'predictions_{variant}.pkl'))
-            pooled[variant].append((scores, gt, paths))
-            rows.append(dict(variant=variant, seed=seed, fold=fold, **sizes,
-                             **fold_metrics(scores, gt),
-                             cpu_s=record['train_cpu_s'] + record[f'{variant}_cpu_s'],
-                             checkpoint=osp.relpath(record['checkpoint'], work_dir)))
-    for variant, parts in pooled.items():
-        write_classification_report(
-            osp.join(work_dir, f'pooled_{variant}'), np.concatenate([p[0] for p in parts]),
-            classes, gt_labels=np.concatenate([p[1] for p in parts]),
-            img_paths=[x for p in parts for x in p[2]], depth_max=depth_max,
-            log=lambda msg: None)
-    summary = write_cv_summary(work_dir, rows, title)
-    return markdown_table(summary, title)
+class ClassificationFolds:
+    """Classification: stratified (grouped) folds of a CSV or a class-folder set."""
+
+    def __init__(self, cfg, args):
+        if args.img_dir:
+            raise InputError('--img-dir goes with particle configs')
+        self.args = args
+        self.source, self.classes, self.is_csv = find_source(cfg, args)
+        self.folds = {seed: fold_indices(self.source.labels, args.folds, seed,
+                                         self.source.groups, args.val_ratio)
+                      for seed in range(args.seeds)}
+        self.depth_max = config_depth_max(cfg)
+
+    def content(self):
+        source = self.source
+        rows = '\n'.join(map(str, zip(source.labels, source.groups or source.labels)))
+        return folds_content(source.path, self.classes, rows, {
+            seed: [[index.tolist() for index in fold] for fold in folds]
+            for seed, folds in self.folds.items()})
+
+    def sizes(self, seed, k):
+        return {f'n_{s}': len(i) for s, i in zip(FOLD_SPLITS, self.folds[seed][k - 1])}
+
+    def write(self, fold_dir, cfg_path, seed, k):
+        files = write_fold(self.source, fold_dir, self.folds[seed][k - 1], self.classes)
+        with atomic_write(cfg_path) as f:
+            f.write(fold_config(self.args.config, files, self.classes, seed, self.is_csv))
+
+    def title(self):
+        args = self.args
+        return (f'{osp.basename(args.config)}: {args.folds} folds x {args.seeds} seed(s)'
+                f'{", grouped by " + args.group_column if args.group_column else ""}')
+
+    def summarize(self, work_dir, fold_records, variants):
+        """Per-fold metrics from the predictions, mean +- std, pooled reports; return
+        the Markdown table."""
+        from mmext.reports.classification_report import write_classification_report
+        from mmext.reports.cross_validation import (fold_metrics, load_predictions,
+                                                    markdown_table, write_cv_summary)
+        import numpy as np
+        rows, pooled = [], {v: [] for v in variants}
+        for (seed, fold), (fold_dir, record, sizes) in fold_records.items():
+            for variant in variants:
+                scores, gt, paths = load_predictions(
+                    osp.join(fold_dir, f'predictions_{variant}.pkl'))
+                pooled[variant].append((scores, gt, paths))
+                rows.append(dict(variant=variant, seed=seed, fold=fold, **sizes,
+                                 **fold_metrics(scores, gt),
+                                 cpu_s=record['train_cpu_s'] + record[f'{variant}_cpu_s'],
+                                 checkpoint=osp.relpath(record['checkpoint'], work_dir)))
+        for variant, parts in pooled.items():
+            write_classification_report(
+                osp.join(work_dir, f'pooled_{variant}'),
+                np.concatenate([p[0] for p in parts]), self.classes,
+                gt_labels=np.concatenate([p[1] for p in parts]),
+                img_paths=[x for p in parts for x in p[2]], depth_max=self.depth_max,
+                log=lambda msg: None)
+        summary = write_cv_summary(work_dir, rows, self.title())
+        return markdown_table(summary, self.title())
+
+
+def plain(value):
+    """``value`` with every ConfigDict a dict (for a config file's text)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    return value
+
+
+def dataset_override(cfg, loader, values):
+    """``dict(dataset=...)`` that sets ``values`` in the loader's first dataset with an
+    ``ann_file`` (inside ``dataset=`` wrappers such as MultiImageMixDataset)."""
+    dataset, depth = (cfg.get(loader) or {}).get('dataset'), 1
+    while isinstance(dataset, dict) and 'ann_file' not in dataset:
+        dataset, depth = dataset.get('dataset'), depth + 1
+    if not isinstance(dataset, dict):
+        raise InputError(f'config: {loader} has no dataset with an ann_file to replace')
+    for _ in range(depth):
+        values = dict(dataset=values)
+    return values
+
+
+def fold_evaluators(cfg, files):
+    """The config's val/test evaluators, each metric's ``ann_file`` the fold's json."""
+    out = {}
+    for name in EVALUATORS:
+        if cfg.get(name) is None:
+            continue
+        evaluator = {name: plain(cfg[name])}
+        for _, metric in iter_evaluators(evaluator, (name,)):
+            if 'ann_file' in metric:
+                metric['ann_file'] = osp.abspath(files[name.split('_')[0]])
+        out[name] = evaluator[name]
+    return out
+
+
+def particle_fold_config(cfg, config, files, img_dir, seed):
+    """Text of a config that inherits ``config`` and reads this fold's COCO jsons."""
+    lines = [f'_base_ = [{osp.abspath(config)!r}]', f'randomness = dict(seed={seed})']
+    for split in FOLD_SPLITS:
+        values = dict(ann_file=osp.abspath(files[split]),
+                      data_prefix=dict(img=osp.abspath(img_dir)))
+        override = dataset_override(cfg, f'{split}_dataloader', values)
+        lines.append(f'{split}_dataloader = {override!r}')
+    lines += [f'{name} = {value!r}' for name, value in fold_evaluators(cfg, files).items()]
+    return '\n'.join(lines) + '\n'
+
+
+def dataset_paths(dataset):
+    """``(json, image folder)`` of a COCO-style dataset dict."""
+    root = dataset.get('data_root') or ''
+    prefix = dataset.get('data_prefix') or ''
+    prefix = prefix.get('img', '') if isinstance(prefix, dict) else prefix
+    return osp.join(root, dataset.get('ann_file') or ''), osp.join(root, prefix)
+
+
+class ParticleFolds:
+    """Particle instance segmentation: folds by image of one COCO json."""
+
+    def __init__(self, cfg, args):
+        from mmext.datasets.coco_split import cv_folds
+        if args.group_column:
+            raise InputError('--group-column goes with CSV classification sets; particle '
+                             'folds are by image')
+        self.cfg, self.args = cfg, args
+        ann_file, img_dir = dataset_paths(train_dataset(cfg, args.config))
+        self.ann_file, self.img_dir = args.ann_file or ann_file, args.img_dir or img_dir
+        if not osp.isfile(self.ann_file):
+            raise InputError(f'{self.ann_file}: COCO json not found (--ann-file)')
+        if not osp.isdir(self.img_dir):
+            raise InputError(f'{self.img_dir}: image folder not found (--img-dir)')
+        self.coco = read_json(self.ann_file)
+        self.folds = {seed: cv_folds(self.coco, args.folds, seed, args.val_ratio,
+                                     name=self.ann_file)
+                      for seed in range(args.seeds)}
+
+    def content(self):
+        images = sorted((img['id'], img.get('file_name')) for img in self.coco['images'])
+        classes = [c.get('name') for c in self.coco.get('categories', [])]
+        return folds_content(self.ann_file, classes, '\n'.join(map(str, images)), {
+            seed: [[sorted(img['id'] for img in part['images']) for part in fold]
+                   for fold in folds] for seed, folds in self.folds.items()})
+
+    def sizes(self, seed, k):
+        return {f'n_{s}': len(part['images'])
+                for s, part in zip(FOLD_SPLITS, self.folds[seed][k - 1])}
+
+    def write(self, fold_dir, cfg_path, seed, k):
+        from mmext.datasets.coco_split import write_coco
+        files = {split: write_coco(osp.join(fold_dir, f'{split}.json'), part)
+                 for split, part in zip(FOLD_SPLITS, self.folds[seed][k - 1])}
+        with atomic_write(cfg_path) as f:
+            f.write(particle_fold_config(self.cfg, self.args.config, files, self.img_dir,
+                                         seed))
+
+    def title(self):
+        args = self.args
+        return (f'{osp.basename(args.config)}: {args.folds} folds x {args.seeds} seed(s), '
+                'by image')
+
+    def summarize(self, work_dir, fold_records, variants):
+        """Per-fold metrics of the test runs and mean +- std; return the Markdown table."""
+        from mmext.reports.cross_validation import (PARTICLE_HEADLINE, common_metrics,
+                                                    markdown_table, run_metrics,
+                                                    write_cv_summary)
+        rows, names = [], {}
+        for (seed, fold), (fold_dir, record, sizes) in fold_records.items():
+            for variant in variants:
+                metrics = run_metrics(read_json(
+                    osp.join(fold_dir, f'metrics_{variant}.json')))
+                names.update(dict.fromkeys(metrics))
+                rows.append(dict(variant=variant, seed=seed, fold=fold, **sizes, **metrics,
+                                 cpu_s=record['train_cpu_s'] + record[f'{variant}_cpu_s'],
+                                 checkpoint=osp.relpath(record['checkpoint'], work_dir)))
+        metrics = common_metrics(rows, list(names))
+        table = [k for k in PARTICLE_HEADLINE if k in metrics] or metrics[:6]
+        summary = write_cv_summary(work_dir, rows, self.title(), metrics=metrics,
+                                   columns=list(names), table_metrics=table)
+        return markdown_table(summary, self.title(), table)
+
+
+FAMILIES = {'mmpretrain': ClassificationFolds, 'mmdet': ParticleFolds}
 
 
 def main(argv=None):
     args = parse_args(argv)
     with exit_on_input_error():
         cfg = load_config(args.config, parse_cfg_options(args.cfg_options), args.data_root)
-        if get_scope(cfg) != 'mmpretrain':
-            raise InputError(f'config {args.config}: cross-validation is for classification '
-                             '(default_scope mmpretrain)')
-        source, classes, is_csv = find_source(cfg, args)
+        family = FAMILIES[get_scope(cfg, args.config)](cfg, args)
         work_dir = args.work_dir or osp.join(
             'work_dirs', 'cv', osp.splitext(osp.basename(args.config))[0])
         args.cfg_options = [*args.cfg_options, *init_distributed(cfg, args.launcher)]
         from mmengine.dist import get_rank
         rank = get_rank()
 
-        folds_by_seed = {seed: fold_indices(source.labels, args.folds, seed, source.groups,
-                                            args.val_ratio)
-                         for seed in range(args.seeds)}
         variants = ['test', 'tta'] if args.tta else ['test']
         fold_records, configs = {}, {}
         if rank == 0:
             os.makedirs(work_dir, exist_ok=True)
-            write_folds(work_dir, source, classes, folds_by_seed)
-        for seed, folds in folds_by_seed.items():
-            for k, indices in enumerate(folds, start=1):
+            write_folds(work_dir, family.content())
+        for seed in range(args.seeds):
+            for k in range(1, args.folds + 1):
                 fold_dir = osp.join(work_dir, f'seed{seed}', f'fold{k}')
                 cfg_path = osp.join(fold_dir, f'seed{seed}_fold{k}.py')
                 if rank == 0:
-                    files = write_fold(source, fold_dir, indices, classes)
-                    with atomic_write(cfg_path) as f:
-                        f.write(fold_config(args.config, files, classes, seed, is_csv))
-                configs[seed, k] = (fold_dir, cfg_path,
-                                    {f'n_{s}': len(i) for s, i in zip(FOLD_SPLITS, indices)})
+                    family.write(fold_dir, cfg_path, seed, k)
+                configs[seed, k] = (fold_dir, cfg_path, family.sizes(seed, k))
         barrier()
 
         from tqdm import tqdm
@@ -332,11 +515,10 @@ def main(argv=None):
                 record = run_fold(steps, fold_dir, cfg_path, f'cv_s{seed}_f{k}', variants)
                 fold_records[seed, k] = (fold_dir, record, sizes)
         if rank == 0:
-            title = (f'{osp.basename(args.config)}: {args.folds} folds x {args.seeds} seed(s)'
-                     f'{", grouped by " + args.group_column if args.group_column else ""}')
-            depth_max = config_depth_max(cfg)
-            print(summarize(work_dir, fold_records, classes, variants, title, depth_max))
-            print(f'per-fold metrics, summary and pooled reports: {work_dir}')
+            print(family.summarize(work_dir, fold_records, variants))
+            where = ('summary and pooled reports' if isinstance(family, ClassificationFolds)
+                     else 'summary')
+            print(f'per-fold metrics, {where}: {work_dir}')
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-"""Deterministic image-level splits of a COCO json: train/val or k folds.
+"""Deterministic image-level splits of a COCO json: train/val, k folds, or k
+cross-validation folds (train / inner val / test).
 
 Images are ordered by id and shuffled with ``numpy.random.default_rng(seed)``, so the
 same json and seed always give the same split. Annotations follow their images;
@@ -70,6 +71,22 @@ def k_folds(coco: dict, folds: int = 5, seed: int = 0,
             for p in parts]
 
 
+def cv_folds(coco: dict, folds: int = 5, seed: int = 0, val_ratio: float = 0.2,
+             name: str = 'annotations') -> List[Tuple[dict, dict, dict]]:
+    """``folds`` triples ``(train, val, test)``: the test parts are those of
+    :func:`k_folds` (same seed); the rest of each fold is split by
+    :func:`split_train_val` into train and an inner val set."""
+    return [(*split_train_val(rest, val_ratio, seed, name=f'{name} fold {k}'), test)
+            for k, (rest, test) in enumerate(k_folds(coco, folds, seed, name=name), 1)]
+
+
+def write_coco(path: str, coco: dict) -> str:
+    """Write ``coco`` to ``path`` atomically; return the path."""
+    with atomic_write(path) as f:
+        json.dump(coco, f)
+    return path
+
+
 def write_splits(ann_file: str, out_dir: str, val_ratio: float = 0.2, seed: int = 0,
                  folds: int = 0) -> Dict[str, dict]:
     """Split ``ann_file`` and write ``train.json``/``val.json`` (or
@@ -88,8 +105,5 @@ def write_splits(ann_file: str, out_dir: str, val_ratio: float = 0.2, seed: int 
     written = {}
     for (train, val), (train_name, val_name) in zip(pairs, names):
         for part, rel in ((train, train_name), (val, val_name)):
-            path = osp.join(out_dir, rel)
-            with atomic_write(path) as f:
-                json.dump(part, f)
-            written[path] = part
+            written[write_coco(osp.join(out_dir, rel), part)] = part
     return written

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from mmext.datasets.coco_split import k_folds, split_train_val, write_splits
+from mmext.datasets.coco_split import cv_folds, k_folds, split_train_val, write_splits
 from mmext.testing import load_tool
 from mmext.utils import InputError
 
@@ -53,6 +53,21 @@ def test_k_folds():
         assert not ids(train) & ids(val) and ids(train) | ids(val) == ids(coco)
         check_consistent(train, coco)
     assert k_folds(coco, 5, seed=3) == folds
+
+
+def test_cv_folds_test_parts_are_the_k_folds():
+    coco = make_coco()
+    folds = cv_folds(coco, 4, seed=2, val_ratio=0.25)
+    assert [ids(test) for *_, test in folds] == [ids(v) for _, v in k_folds(coco, 4, seed=2)]
+    for train, val, test in folds:
+        assert not ids(train) & ids(val) and not (ids(train) | ids(val)) & ids(test)
+        assert ids(train) | ids(val) | ids(test) == ids(coco)
+        assert len(val['images']) == round(0.25 * (len(ids(coco)) - len(ids(test))))
+        for part in (train, val, test):
+            check_consistent(part, coco)
+    assert cv_folds(coco, 4, seed=2, val_ratio=0.25) == folds
+    with pytest.raises(InputError, match='fold 1: 1 image'):
+        cv_folds(make_coco(2), 2)
 
 
 @pytest.mark.parametrize('kwargs', [dict(val_ratio=0), dict(val_ratio=1.5)])

@@ -87,3 +87,79 @@ def test_other_folds_in_the_work_dir_are_refused(run_tool, texture_root, tmp_pat
                     texture_root, '--work-dir', str(work), *OPTIONS, check=False)
     assert proc.returncode == 2
     assert 'holds other folds' in proc.stderr.strip().splitlines()[-1]
+
+
+PARTICLE_CFG = 'configs/demo/mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
+PARTICLE_OPTIONS = [
+    'train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+    'default_hooks.checkpoint.save_best=iou_f1', 'default_hooks.checkpoint.rule=greater',
+    *(f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+      for key in ('num_workers=0', 'persistent_workers=False'))]
+
+
+@pytest.fixture(scope='module')
+def particle_cv_root(tmp_path_factory):
+    """Six annotated particle images in one COCO json (``annotations/train.json``)."""
+    from mmext.demo import make_particle_dataset
+    root = str(tmp_path_factory.mktemp('particles_cv'))
+    make_particle_dataset(root, seed=0, num_train=6, num_val=0, num_test=0, size=(128, 160),
+                          num_range=(10, 15))
+    return root
+
+
+def _image_names(path):
+    return [img['file_name'] for img in json.load(open(path))['images']]
+
+
+def test_particle_cross_validation_by_image_then_resume(particle_cv_root, tmp_path, capsys):
+    from mmengine.config import Config
+    from mmext.testing import load_tool
+    work = str(tmp_path / 'cv')
+    common = [PARTICLE_CFG, '--folds', '2', '--val-ratio', '0.34', '--work-dir', work,
+              '--cfg-options', *PARTICLE_OPTIONS]
+    # the json and the image folder from the config's train dataset under --data-root
+    load_tool('cross_validate').main([*common, '--data-root', particle_cv_root])
+    assert '| test | 2 | ' in capsys.readouterr().out
+
+    tested = []
+    for k in (1, 2):
+        fold = osp.join(work, 'seed0', f'fold{k}')
+        names = {s: _image_names(osp.join(fold, f'{s}.json')) for s in ('train', 'val', 'test')}
+        assert [len(names[s]) for s in ('train', 'val', 'test')] == [2, 1, 3]
+        assert len(set().union(*names.values())) == 6  # train, val, test disjoint
+        tested += names['test']
+        cfg = Config.fromfile(osp.join(fold, f'seed0_fold{k}.py'))
+        for split in ('val', 'test'):
+            ann_file = osp.join(fold, f'{split}.json')
+            assert cfg[f'{split}_dataloader'].dataset.ann_file == ann_file
+            assert [m.ann_file for m in cfg[f'{split}_evaluator']] == [ann_file] * 2
+        record = json.load(open(osp.join(fold, 'fold.json')))
+        assert osp.basename(record['checkpoint']).startswith('best_iou_f1')  # inner val
+    assert sorted(tested) == sorted(_image_names(
+        osp.join(particle_cv_root, 'annotations', 'train.json')))  # each tested once
+
+    folds = _rows(osp.join(work, 'cv_folds.csv'))
+    assert [(r['variant'], r['fold']) for r in folds] == [('test', '1'), ('test', '2')]
+    for r in folds:
+        assert 0 <= float(r['iou_f1']) <= 1 and float(r['cpu_s']) > 0
+        assert 'coco/segm_mAP' in r
+    summary = json.load(open(osp.join(work, 'cv_summary.json')))['test']
+    mean = sum(float(r['iou_f1']) for r in folds) / 2
+    assert abs(summary['iou_f1']['mean'] - mean) < 1e-4 and summary['folds'] == 2
+    assert 'iou_f1' in open(osp.join(work, 'cv_summary.md')).read()
+
+    # resume: fold 1 is done and stays untouched; fold 2 lost its test predictions only
+    fold1, fold2 = (osp.join(work, 'seed0', f'fold{k}') for k in (1, 2))
+    stamp = {p: os.stat(p).st_mtime_ns for p in (
+        osp.join(fold1, 'fold.json'), osp.join(fold1, 'predictions_test.pkl'),
+        osp.join(fold1, 'train.log'), osp.join(fold2, 'train.log'),
+        json.load(open(osp.join(fold2, 'fold.json')))['checkpoint'])}
+    os.remove(osp.join(fold2, 'predictions_test.pkl'))
+    # the same folds given explicitly: --ann-file and --img-dir
+    load_tool('cross_validate').main([
+        *common, '--ann-file', osp.join(particle_cv_root, 'annotations', 'train.json'),
+        '--img-dir', osp.join(particle_cv_root, 'images', 'train')])
+    assert '| test | 2 | ' in capsys.readouterr().out
+    assert {p: os.stat(p).st_mtime_ns for p in stamp} == stamp
+    assert osp.isfile(osp.join(fold2, 'predictions_test.pkl'))
+    assert len(_rows(osp.join(work, 'cv_folds.csv'))) == 2
