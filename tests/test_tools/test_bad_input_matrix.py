@@ -134,6 +134,17 @@ def eval_case(gt=None, results=None, raw_gt=None, raw_results=None):
     return make
 
 
+def _cls_ckpt(path, num_classes=2, extra=None):
+    """A random-init checkpoint of the tiny classifier with ``num_classes`` classes
+    (the configs' 2 fit), ``extra`` weights added."""
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+    text = _module(CRASH_TEST).TINY_MODEL.replace('num_classes=2', f'num_classes={num_classes}')
+    torch.manual_seed(0)
+    state = MODELS.build(Config.fromstring(text, '.py').model).state_dict()
+    torch.save({'state_dict': dict(state, **(extra or {}))}, str(path))
+
+
 def _ckpt_case(write):
 
     def make(tmp):
