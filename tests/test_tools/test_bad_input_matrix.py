@@ -145,6 +145,33 @@ def _cls_ckpt(path, num_classes=2, extra=None):
     torch.save({'state_dict': dict(state, **(extra or {}))}, str(path))
 
 
+#: a Mask R-CNN's keys: a checkpoint of another model family
+_DETECTOR_WEIGHTS = {f'roi_head.bbox_head.{k}': torch.zeros(2, 4)
+                     for k in ('fc_cls.weight', 'fc_reg.weight')}
+
+
+def _misfit_case(tool, **ckpt):
+    """``tool`` (test, predict, gradcam, app, train --resume) with a checkpoint that does
+    not fit the tiny classifier."""
+
+    def make(tmp):
+        cfg = _cls_data(tmp)
+        path = tmp / 'model.pth'
+        if ckpt.get('family'):
+            torch.save({'state_dict': _DETECTOR_WEIGHTS}, str(path))
+        else:
+            _cls_ckpt(path, **ckpt)
+        _image(tmp / 'imgs' / 'x.png')
+        return [tool, str(cfg), *{
+            'test': [str(path), '--work-dir', str(tmp / 'work'), '--out', str(tmp / 'preds.pkl')],
+            'predict': [str(path), str(tmp / 'imgs'), '--out', str(tmp / 'preds.csv')],
+            'gradcam': [str(path), str(tmp / 'imgs'), '--out-dir', str(tmp / 'cam')],
+            'app': [str(path), '--host', '256.0.0.1'],  # fails fast if it served
+            'train': ['--work-dir', str(tmp / 'work'), '--resume', str(path)]}[tool]]
+
+    return make
+
+
 def _ckpt_case(write):
 
     def make(tmp):
@@ -217,7 +244,7 @@ def _images_case(tool, write):
         write(folder)
         if tool == 'predict':
             cfg = _cls_data(tmp)
-            torch.save({'state_dict': {}}, str(tmp / 'm.pth'))
+            _cls_ckpt(tmp / 'm.pth')
             return ['predict', str(cfg), str(tmp / 'm.pth'), str(folder), '--out',
                     str(tmp / 'preds.csv')]
         torch.save({'state_dict': {}}, str(tmp / 'm.pth'))
@@ -391,6 +418,36 @@ CASES = {
             'train', str(_cls_data(tmp)), '--work-dir', str(tmp / 'work'), '--resume',
             str(tmp / 'last.pth')],
         'checkpoint .*last.pth is truncated or damaged', NO_CKPT),
+    # a checkpoint that does not fit the config's model
+    'checkpoint other class count': Case(
+        'test', _misfit_case('test', num_classes=3),
+        r'checkpoint .*model.pth does not fit the model of the config \(shape mismatch: '
+        r'head.fc.weight is \[3, 64\] in the checkpoint vs \[2, 64\] in the config '
+        r'\(head.num_classes=2\); head.fc.bias is \[3\] in the checkpoint vs \[2\]',
+        ('preds.pkl', )),
+    'checkpoint other model family': Case(
+        'test', _misfit_case('test', family=True),
+        r'model.pth does not fit the model .*\d+ key\(s\) missing: backbone.conv1.weight, .*'
+        r'2 unexpected key\(s\): roi_head.bbox_head.fc_cls.weight, '
+        r'roi_head.bbox_head.fc_reg.weight\)', ('preds.pkl', )),
+    'checkpoint extra key': Case(
+        'test', _misfit_case('test', extra={'head.fc2.weight': torch.zeros(1)}),
+        r'model.pth does not fit .*\(1 unexpected key\(s\): head.fc2.weight\)',
+        ('preds.pkl', )),
+    'predict checkpoint other class count': Case(
+        'predict', _misfit_case('predict', num_classes=3),
+        r'model.pth does not fit .*head.fc.weight is \[3, 64\] in the checkpoint vs \[2, 64\]',
+        ('preds.csv', )),
+    'gradcam checkpoint other model family': Case(
+        'gradcam', _misfit_case('gradcam', family=True),
+        r'model.pth does not fit .*unexpected key\(s\): roi_head', ('cam', )),
+    'app checkpoint other class count': Case(
+        'app', _misfit_case('app', num_classes=5),
+        r'model.pth does not fit .*head.fc.weight is \[5, 64\] in the checkpoint vs \[2, 64\]'),
+    'resume from checkpoint of another model': Case(
+        'train', _misfit_case('train', num_classes=3),
+        r'model.pth does not fit .*head.fc.weight is \[3, 64\] in the checkpoint vs \[2, 64\]',
+        NO_CKPT),
 }
 
 def test_matrix_is_broad():
