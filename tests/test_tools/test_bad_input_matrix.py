@@ -116,8 +116,8 @@ def _gt(**changes):
     return gt, _rle(mask)
 
 
-def eval_case(gt=None, results=None, raw_gt=None, raw_results=None):
-    """tools/analysis_tools/eval_iou_f1.py GT RESULTS --out metrics.json."""
+def eval_case(gt=None, results=None, raw_gt=None, raw_results=None, opts=()):
+    """tools/analysis_tools/eval_iou_f1.py GT RESULTS --out metrics.json [opts]."""
 
     def make(tmp):
         good_gt, rle = _gt()
@@ -129,7 +129,7 @@ def eval_case(gt=None, results=None, raw_gt=None, raw_results=None):
         (tmp / 'res.json').write_bytes(raw_results if raw_results is not None
                                        else json.dumps(res).encode())
         return ['eval_iou_f1', str(tmp / 'gt.json'), str(tmp / 'res.json'), '--out',
-                str(tmp / 'metrics.json')]
+                str(tmp / 'metrics.json'), *opts]
 
     return make
 
@@ -362,6 +362,36 @@ CASES = {
         'eval_iou_f1', eval_case(raw_results=b'[{"image_id": 1, "score": NaN, '
                                  b'"segmentation": {"size": [8, 10], "counts": "0`1"}}]'),
         'res.json entry 0: score nan is not a number', ('metrics.json', )),
+    'results unknown category with --coco-map': Case(
+        'eval_iou_f1', eval_case(results=lambda rle: [
+            dict(image_id=1, category_id=1, segmentation=rle, score=0.9),
+            dict(image_id=1, category_id=7, segmentation=rle, score=0.8)], opts=['--coco-map']),
+        r'res.json entry 1 \(image 1\): category_id 7 is not in the ground-truth categories '
+        r'\(1\)', ('metrics.json', )),
+    'results score above 1': Case(
+        'eval_iou_f1', eval_case(results=lambda rle: [
+            dict(image_id=1, category_id=1, segmentation=rle, score=3.5)]),
+        r'res.json entry 0: score 3.5 is not in \[0, 1\]', ('metrics.json', )),
+    'results negative score': Case(
+        'eval_iou_f1', eval_case(results=lambda rle: [
+            dict(image_id=1, category_id=1, segmentation=rle, score=0.5),
+            dict(image_id=1, segmentation=rle, score=-0.25)]),
+        r'res.json entry 1: score -0.25 is not in \[0, 1\]', ('metrics.json', )),
+    'coco annotation of unknown category': Case(
+        'eval_iou_f1', eval_case(gt=_gt(ann_category_id=3)[0]),
+        r'gt.json annotation 2 \(image 1\): category_id 3 is not in "categories" \(1\)',
+        ('metrics.json', )),
+    'coco-map without categories': Case(
+        'eval_iou_f1', eval_case(gt={k: v for k, v in _gt()[0].items() if k != 'categories'},
+                                 opts=['--coco-map']),
+        'gt.json: no "categories"; COCO mAP needs them', ('metrics.json', )),
+    'eval score threshold above 1': Case(
+        'eval_iou_f1', eval_case(opts=['--score-thr', '1.5']),
+        r'argument --score-thr: 1.5 is not in \[0, 1\]', ('metrics.json', )),
+    'submit score threshold below 0': Case(
+        'submit', lambda tmp: ['submit', str(DEMO_CFG), str(tmp / 'm.pth'), '--img-dir',
+                               str(tmp), '--out', str(tmp / 'sub.json'), '--score-thr', '-0.1'],
+        r'argument --score-thr: -0.1 is not in \[0, 1\]', ('sub.json', )),
     # particle training set (ParticleDataset through tools/train.py)
     'particle json malformed': Case('train', _particle_case(lambda coco: b'{"images": [1, '),
                                     'train.json: not valid JSON', NO_CKPT),
@@ -465,7 +495,9 @@ def test_bad_input_is_one_line(kind, tmp_path, capsys):
         _module(tool_path(tool)).main(argv)
     err = capsys.readouterr().err
     assert info.value.code == 2, err[-2000:]
-    lines = [line for line in err.splitlines() if line.startswith('error: ')]
+    # argparse's own refusals: "usage: ..." then "<prog>: error: argument ..."
+    lines = [line for line in err.splitlines()
+             if line.startswith('error: ') or re.match(r'\S+: error: argument ', line)]
     assert len(lines) == 1 and err.rstrip().endswith(lines[0]), err[-2000:]
     assert re.search(case.message, lines[0]), lines[0]
     for out in case.outputs:

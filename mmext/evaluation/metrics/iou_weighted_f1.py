@@ -5,9 +5,9 @@ from typing import Optional, Sequence
 from mmengine.evaluator import BaseMetric
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
-from pycocotools.coco import COCO
 
 from mmext.registry import DET_METRICS
+from mmext.utils.score_range import check_score_thr
 from ..functional.iou_weighted_f1 import IoUCounts, image_counts, scores_from_counts
 from ..functional.rle import encode_masks, gt_rles_by_image, rles_from_instance_masks
 
@@ -22,9 +22,10 @@ class IoUWeightedF1Metric(BaseMetric):
     annotations after ``Resize``). Every ground-truth annotation counts, crowd or not.
 
     Args:
-        ann_file: COCO json with the ground truth (optional).
-        score_thr: predictions scoring below it are dropped before scoring (the
-            metric itself ignores scores; use the submission's ``--score-thr``).
+        ann_file: COCO json with the ground truth (optional; checked as
+            :func:`mmext.reports.coco_io.load_coco_gt` checks it).
+        score_thr: in [0, 1]; predictions scoring below it are dropped before scoring
+            (the metric itself ignores scores; use the submission's ``--score-thr``).
         collect_device, prefix: as in :class:`mmengine.evaluator.BaseMetric`.
 
     Metrics: ``iou_f1``, ``iou_precision``, ``iou_recall`` (no prefix unless ``prefix`` is
@@ -36,11 +37,12 @@ class IoUWeightedF1Metric(BaseMetric):
                  collect_device: str = 'cpu', prefix: Optional[str] = None,
                  backend_args: Optional[dict] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.score_thr = score_thr
+        self.score_thr = check_score_thr(score_thr)
         self._coco = None
         if ann_file is not None:
+            from mmext.reports.coco_io import load_coco_gt  # every annotation checked
             with get_local_path(ann_file, backend_args=backend_args) as local_path:
-                self._coco = COCO(local_path)
+                self._coco = load_coco_gt(local_path)
 
     def _gt_rles(self, data_sample: dict) -> list:
         if self._coco is not None:
