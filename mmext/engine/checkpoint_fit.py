@@ -24,6 +24,9 @@ from mmext.utils import InputError
 #: mmengine's default ``revise_keys`` (``Runner.load_checkpoint``, ``load_checkpoint``)
 REVISE_KEYS = ((r'^module\.', ''), )
 _SHOWN = 3
+#: where ``_load_from_state_dict`` only loads (torch), or only swaps a single-stage's
+#: ``bbox_head`` and a two-stage's ``rpn_head`` when the other is absent (mmdet detectors)
+_PLAIN_LOADERS = ('torch.', 'mmdet.models.detectors.')
 
 
 class Fit(NamedTuple):
@@ -137,6 +140,14 @@ def fit_for_finetuning(model, checkpoint, filename, revise_keys=REVISE_KEYS,
     """Fine-tuning: keys that do not fit keep the model's initial weights, unexpected keys
     are dropped (``checkpoint`` is edited in place); one ``logger`` line names them."""
     fit = checkpoint_fit(model, checkpoint, revise_keys, filename)
+    if fit.ok:
+        return fit
+    reinit = len(fit.missing) + len(fit.mismatched)
+    if adapts_checkpoints(model):  # e.g. resizes a position embedding: leave it the file
+        print_log(f'load_from {filename}: {reinit} key(s) do not fit, {len(fit.unexpected)} '
+                  f'unexpected, left to the model\'s own loading, which may adapt them '
+                  f'({describe_fit(fit, model)})', logger=logger, level=logging.WARNING)
+        return fit
     own = bare_model(model).state_dict()
     state = state_dict_of(checkpoint, filename)
     names = _revised_names(state, revise_keys)
@@ -147,12 +158,23 @@ def fit_for_finetuning(model, checkpoint, filename, revise_keys=REVISE_KEYS,
     for key in own:  # missing ones, num_batches_tracked included
         if key not in names:
             state[key] = own[key].clone()
-    if not fit.ok:
-        reinit = len(fit.missing) + len(fit.mismatched)
-        print_log(f'load_from {filename}: {reinit} key(s) re-initialised, '
-                  f'{len(fit.unexpected)} ignored ({describe_fit(fit, model)})',
-                  logger=logger, level=logging.WARNING)
+    print_log(f'load_from {filename}: {reinit} key(s) re-initialised, '
+              f'{len(fit.unexpected)} ignored ({describe_fit(fit, model)})',
+              logger=logger, level=logging.WARNING)
     return fit
+
+
+def adapts_checkpoints(model) -> bool:
+    """Whether a module of ``model`` adapts the weights it loads (a load-state-dict
+    pre-hook, or a ``_load_from_state_dict`` of its own beyond torch's and mmdet's
+    detectors' bbox/rpn head swap, e.g. a Swin backbone's bias-table resize)."""
+    for module in bare_model(model).modules():
+        if getattr(module, '_load_state_dict_pre_hooks', None):
+            return True
+        owner = next(c for c in type(module).__mro__ if '_load_from_state_dict' in vars(c))
+        if not owner.__module__.startswith(_PLAIN_LOADERS):
+            return True
+    return False
 
 
 def load_checked(model, filename, map_location='cpu'):

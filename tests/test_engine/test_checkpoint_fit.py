@@ -89,6 +89,21 @@ def test_finetuning_keeps_initial_weights_of_misfits(caplog):
     assert torch.equal(checkpoint['state_dict']['3.weight'], model[3].weight.detach())
 
 
+def test_finetuning_leaves_checkpoints_to_models_that_adapt_them(caplog):
+    """A model that adapts what it loads (here a pre-hook, as ViT's pos_embed resize)
+    gets the checkpoint as it is: the misfit may be its to fix."""
+    model = _net(2)
+    model[3]._register_load_state_dict_pre_hook(lambda *args: None)
+    checkpoint = {'state_dict': _net(3).state_dict()}
+    with caplog.at_level(logging.WARNING, logger='checkpoint_fit_test'):
+        fit_for_finetuning(model, checkpoint, 'vit.pth',
+                           logger=logging.getLogger('checkpoint_fit_test'))
+    assert checkpoint['state_dict']['3.weight'].shape == (3, 4)  # untouched
+    [record] = caplog.records
+    assert "2 key(s) do not fit, 0 unexpected, left to the model's own loading" in \
+        record.getMessage()
+
+
 def _matrix():
     path = ROOT / 'tests' / 'test_tools' / 'test_bad_input_matrix.py'
     spec = importlib.util.spec_from_file_location('_matrix_for_fit', path)
