@@ -18,6 +18,7 @@ import os
 
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import add_config_args, load_config
+from mmext.utils.score_range import score_thr_arg
 
 
 def parse_args(argv=None):
@@ -27,7 +28,7 @@ def parse_args(argv=None):
     parser.add_argument('--ann', help='images-only COCO json of the test set')
     parser.add_argument('--img-dir', help='folder of the test images')
     parser.add_argument('--out', required=True, help='results json to write')
-    parser.add_argument('--score-thr', type=float, default=0.0,
+    parser.add_argument('--score-thr', type=score_thr_arg, default=0.0,
                         help='drop predictions scoring below this (after the model\'s own '
                         'test_cfg threshold)')
     parser.add_argument('--max-per-img', type=int, help='keep at most this many per image')

@@ -12,6 +12,7 @@ from mmext.engine.checkpoint import trust_checkpoint
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import (add_config_args, add_launcher_args, load_config,
                                  parse_launcher_args)
+from mmext.utils.score_range import score_thr_arg
 from mmext.utils.test_config import prepare_test_cfg
 
 
@@ -28,7 +29,7 @@ def parse_args(argv=None):
     sub.add_argument('--ann', help='images-only COCO json of the test set (its image ids)')
     sub.add_argument('--img-dir', help='folder of the test images (alone: every image, '
                      'ids 1..N by sorted name, listed in OUT.images.json)')
-    sub.add_argument('--score-thr', type=float, help='drop predictions scoring below this '
+    sub.add_argument('--score-thr', type=score_thr_arg, help='drop predictions scoring below this '
                      '(after the model\'s own test_cfg threshold)')
     sub.add_argument('--max-per-img', type=int, help='keep at most this many per image')
     sub.add_argument('--force', action='store_true', help='overwrite OUT.json')

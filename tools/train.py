@@ -12,9 +12,9 @@ from mmext.engine.console import Console, last_val_metrics, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.engine.resume import find_resumable_checkpoint
 from mmext.utils import exit_on_input_error
-from mmext.utils.config import (add_config_args, add_launcher_args, drop_pretrained_init,
-                                enable_amp, enable_auto_scale_lr, load_config,
-                                parse_launcher_args, set_resume, set_work_dir)
+from mmext.utils.config import (add_checkpoint_fit_hook, add_config_args, add_launcher_args,
+                                drop_pretrained_init, enable_amp, enable_auto_scale_lr,
+                                load_config, parse_launcher_args, set_resume, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -41,6 +41,7 @@ def build_train_config(args):
     if args.auto_scale_lr:
         enable_auto_scale_lr(cfg, args.config)
     set_resume(cfg, args.resume)
+    add_checkpoint_fit_hook(cfg, finetune=True)  # a resume must fit; load_from may not
     checkpoint = cfg.get('load_from')
     if cfg.get('resume') and not checkpoint:
         checkpoint = cfg.load_from = find_resumable_checkpoint(cfg.work_dir)

@@ -13,6 +13,7 @@ traceback. Needs the optional ``app`` extra (``pip install -e .[app]``).
 import os
 import os.path as osp
 import tempfile
+import warnings
 
 import mmcv
 import numpy as np
@@ -69,6 +70,8 @@ class ParticleApp:
         from mmdet.apis import init_detector
         from mmdet.registry import TRANSFORMS
         from mmengine.dataset import Compose
+
+        from mmext.engine.checkpoint_fit import load_checked
         from mmext.engine.score_threshold import (apply_checkpoint_score_thr,
                                                   score_thr_holder)
         apply_checkpoint_score_thr(cfg, checkpoint)  # the slider starts at the validated one
@@ -76,7 +79,12 @@ class ParticleApp:
         self.default_thr = float(holder['score_thr']) if holder else 0.3
         if holder:  # the slider filters from here up
             holder['score_thr'] = min(self.default_thr, min_score)
-        self.model = init_detector(cfg, checkpoint, device=device)
+        with warnings.catch_warnings(record=True):  # 'checkpoint is None': loaded below
+            self.model = init_detector(cfg, None, device='cpu')
+        meta = load_checked(self.model, checkpoint).get('meta') or {}
+        self.model.dataset_meta.update(
+            {k.lower(): v for k, v in (meta.get('dataset_meta') or {}).items()})
+        self.model.to(device)
         self.pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline
                                  if t['type'] != 'LoadAnnotations'])
         self.um_per_px = um_per_px

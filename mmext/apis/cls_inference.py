@@ -1,8 +1,9 @@
 """Predict image classes with a config + checkpoint (behind ``tools/predict.py``).
 
-Built on mmpretrain's :class:`ImageClassificationInferencer` (which builds the model
-with ``get_model`` and loads the checkpoint with mmengine's ``load_checkpoint``, taking
-the class names from the checkpoint's ``meta.dataset_meta``). Unlike upstream, images
+Built on mmpretrain's :class:`ImageClassificationInferencer`, given the model built by
+``get_model`` and loaded by :func:`~mmext.engine.checkpoint_fit.load_checked` (mmengine's
+loader after the check that the checkpoint fits the model), with the class names of the
+checkpoint's ``meta.dataset_meta``. Unlike upstream, images
 are read by the config's own test pipeline, loader included, so prediction decodes
 images exactly as ``tools/test.py`` does.
 """
@@ -79,7 +80,16 @@ def build_predictor(config, checkpoint, device='cpu'):
     drop_pretrained_init(cfg)  # the checkpoint holds every weight; nothing to download
     if not osp.isfile(checkpoint):
         raise InputError(f'checkpoint not found: {checkpoint}')
-    return ClassificationPredictor(cfg, pretrained=checkpoint, device=device)
+    from mmpretrain.apis import get_model
+
+    from mmext.engine.checkpoint_fit import load_checked
+    model = get_model(cfg, pretrained=False, device=device)
+    meta = load_checked(model, checkpoint).get('meta') or {}
+    if 'dataset_meta' in meta:  # as get_model reads it
+        model._dataset_meta = meta['dataset_meta']
+    elif 'CLASSES' in meta:
+        model._dataset_meta = {'classes': meta['CLASSES']}
+    return ClassificationPredictor(model, device=device)
 
 
 def predict_images(predictor, images, topk=3, batch_size=1):

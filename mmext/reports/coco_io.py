@@ -15,6 +15,7 @@ from mmext.datasets.coco_checks import (annotation_field_problems, check_coco_st
 from mmext.evaluation.functional.rle import decode_counts_strings, segmentation_to_rle
 from mmext.utils import InputError
 from mmext.utils.jsonio import read_json
+from mmext.utils.score_range import RANGE, check_score_thr, in_unit_interval
 
 
 def well_formed_rles(segs: List, hws: List[Optional[Tuple[int, int]]]) -> np.ndarray:
@@ -49,10 +50,12 @@ def load_coco_gt(path) -> COCO:
     area), the first bad one named in an :class:`InputError`."""
     data = read_json(path)
     check_coco_structure(data, path)
+    declared = 'categories' in data
     data.setdefault('annotations', [])
     data.setdefault('categories', [])
     sizes = {img['id']: (img['height'], img['width']) for img in data['images']}
     anns = data['annotations']
+    cat_ids = {c['id'] for c in data['categories']}
     field_problems = dict(annotation_field_problems(anns))
     rle_ok = well_formed_rles([a.get('segmentation') for a in anns],
                               [sizes.get(a['image_id']) for a in anns])
@@ -62,33 +65,59 @@ def load_coco_gt(path) -> COCO:
                              f'{ann["image_id"]}')
         reason = field_problems.get(i) or (None if rle_ok[i] else segmentation_problem(
             ann.get('segmentation'), sizes[ann['image_id']]))
+        if not reason and declared:
+            reason = _category_problem(ann, cat_ids, '"categories"')
         if reason:
             raise InputError(f'{path} annotation {ann["id"]} (image {ann["image_id"]}): '
                              f'{reason}')
     return indexed_coco(data, COCO)
 
 
+def _category_problem(item, cat_ids, where) -> Optional[str]:
+    """Why ``item['category_id']`` (when there is one) names none of ``cat_ids``."""
+    if 'category_id' not in item:
+        return None
+    cat = item['category_id']
+    if type(cat) is int and cat in cat_ids:
+        return None
+    known = ', '.join(map(str, sorted(cat_ids)[:10])) + (', ...' if len(cat_ids) > 10 else '')
+    return f'category_id {cat!r} is not in {where} ({known or "none"})'
+
+
+def _score_problem(score) -> Optional[str]:
+    if not isinstance(score, Real) or isinstance(score, bool) or not score == score:
+        return f'score {score!r} is not a number'
+    return None if in_unit_interval(score) else f'score {score!r} is {RANGE}'
+
+
 def load_results(path, coco: Optional[COCO] = None, score_thr: float = 0.0) -> List[dict]:
-    """The results list of ``path``, checked against ``coco``'s images, with RLE
-    ``segmentation`` and those below ``score_thr`` dropped."""
+    """The results list of ``path``, checked against ``coco``'s images and categories
+    (when it declares some), scores in [0, 1], with RLE ``segmentation`` and those below
+    ``score_thr`` dropped."""
+    check_score_thr(score_thr)
     results = read_json(path)
     if not isinstance(results, list):
         raise InputError(f'{path}: a results json must be a list of detections')
     rle_ok = well_formed_rles([d.get('segmentation') if isinstance(d, dict) else None
                                for d in results], [_image_size(d, coco) for d in results])
+    cats = set(coco.cats) if coco is not None else set()
     kept = []
     for i, (det, ok) in enumerate(zip(results, rle_ok.tolist())):
         score = det.get('score', 1.0) if ok else None
-        if type(score) in (int, float) and score == score:  # checked RLE, known image
+        if type(score) in (int, float) and 0 <= score <= 1 and (  # checked RLE, known image
+                not cats or _category_problem(det, cats, '') is None):
             if score >= score_thr:
                 kept.append(dict(det))
             continue
         if not isinstance(det, dict) or 'image_id' not in det or 'segmentation' not in det:
             raise InputError(f'{path} entry {i}: needs "image_id" and "segmentation"')
-        score = det.get('score', 1.0)
-        if not isinstance(score, Real) or isinstance(score, bool) or not score == score:
-            raise InputError(f'{path} entry {i}: score {score!r} is not a number')
-        if score < score_thr:
+        problem = _score_problem(det.get('score', 1.0))
+        if problem:
+            raise InputError(f'{path} entry {i}: {problem}')
+        problem = _category_problem(det, cats, 'the ground-truth categories') if cats else None
+        if problem:
+            raise InputError(f'{path} entry {i} (image {det["image_id"]!r}): {problem}')
+        if det.get('score', 1.0) < score_thr:
             continue
         seg = det['segmentation']
         if coco is not None:

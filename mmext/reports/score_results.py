@@ -7,6 +7,7 @@ from pycocotools.cocoeval import COCOeval
 
 from mmext.evaluation.functional.iou_weighted_f1 import iou_weighted_f1
 from mmext.evaluation.functional.rle import gt_rles_by_image
+from mmext.utils import InputError
 from .coco_io import load_coco_gt, load_results, result_rles_by_image
 
 
@@ -31,6 +32,8 @@ def evaluate_results_file(gt_json, results_json, score_thr: float = 0.0,
     a ground truth without annotations) and, with ``with_coco_map``,
     ``bbox_mAP*`` / ``segm_mAP*`` (COCOeval with maxDets 100/300/1000)."""
     coco = load_coco_gt(gt_json)
+    if with_coco_map and not coco.cats:
+        raise InputError(f'{gt_json}: no "categories"; COCO mAP needs them')
     results = load_results(results_json, coco, score_thr=score_thr)
     img_ids = sorted(coco.imgs)
     gts = gt_rles_by_image(coco)

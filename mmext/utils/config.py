@@ -150,6 +150,14 @@ def set_resume(cfg, resume):
         raise InputError(f'checkpoint to resume from not found: {cfg.load_from}')
 
 
+def add_checkpoint_fit_hook(cfg, finetune=False):
+    """Check the checkpoint the Runner loads against its model
+    (:class:`~mmext.engine.checkpoint_fit.CheckpointFitHook`): exactly for testing and
+    resuming; ``finetune=True`` lets a plain ``load_from`` re-initialise keys."""
+    hooks = [h for h in cfg.get('custom_hooks') or [] if h.get('type') != 'CheckpointFitHook']
+    cfg.custom_hooks = hooks + [dict(type='CheckpointFitHook', finetune=finetune)]
+
+
 def drop_pretrained_init(cfg):
     """Remove ``init_cfg=dict(type='Pretrained', ...)`` from the model config.
 

@@ -11,7 +11,8 @@ Everything is done on the config, so the Runner builds it all.
 import os.path as osp
 from typing import Optional
 
-from .config import apply_tta, drop_pretrained_init, get_scope, set_work_dir
+from .config import (add_checkpoint_fit_hook, apply_tta, drop_pretrained_init, get_scope,
+                     set_work_dir)
 from .errors import InputError
 
 
@@ -110,6 +111,7 @@ def prepare_test_cfg(cfg, checkpoint: str, path: str = '', work_dir: Optional[st
     set_work_dir(cfg, work_dir, path)
     cfg.load_from = checkpoint
     drop_pretrained_init(cfg)  # the checkpoint holds every weight
+    add_checkpoint_fit_hook(cfg)  # ... and fits the model exactly
     if get_scope(cfg) == 'mmdet' and not (submission or {}).get('score_thr'):
         from mmext.engine.score_threshold import apply_checkpoint_score_thr
         apply_checkpoint_score_thr(cfg, checkpoint, cfg_options)

@@ -116,8 +116,8 @@ def _gt(**changes):
     return gt, _rle(mask)
 
 
-def eval_case(gt=None, results=None, raw_gt=None, raw_results=None):
-    """tools/analysis_tools/eval_iou_f1.py GT RESULTS --out metrics.json."""
+def eval_case(gt=None, results=None, raw_gt=None, raw_results=None, opts=()):
+    """tools/analysis_tools/eval_iou_f1.py GT RESULTS --out metrics.json [opts]."""
 
     def make(tmp):
         good_gt, rle = _gt()
@@ -129,7 +129,45 @@ def eval_case(gt=None, results=None, raw_gt=None, raw_results=None):
         (tmp / 'res.json').write_bytes(raw_results if raw_results is not None
                                        else json.dumps(res).encode())
         return ['eval_iou_f1', str(tmp / 'gt.json'), str(tmp / 'res.json'), '--out',
-                str(tmp / 'metrics.json')]
+                str(tmp / 'metrics.json'), *opts]
+
+    return make
+
+
+def _cls_ckpt(path, num_classes=2, extra=None):
+    """A random-init checkpoint of the tiny classifier with ``num_classes`` classes
+    (the configs' 2 fit), ``extra`` weights added."""
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+    text = _module(CRASH_TEST).TINY_MODEL.replace('num_classes=2', f'num_classes={num_classes}')
+    torch.manual_seed(0)
+    state = MODELS.build(Config.fromstring(text, '.py').model).state_dict()
+    torch.save({'state_dict': dict(state, **(extra or {}))}, str(path))
+
+
+#: a Mask R-CNN's keys: a checkpoint of another model family
+_DETECTOR_WEIGHTS = {f'roi_head.bbox_head.{k}': torch.zeros(2, 4)
+                     for k in ('fc_cls.weight', 'fc_reg.weight')}
+
+
+def _misfit_case(tool, **ckpt):
+    """``tool`` (test, predict, gradcam, app, train --resume) with a checkpoint that does
+    not fit the tiny classifier."""
+
+    def make(tmp):
+        cfg = _cls_data(tmp)
+        path = tmp / 'model.pth'
+        if ckpt.get('family'):
+            torch.save({'state_dict': _DETECTOR_WEIGHTS}, str(path))
+        else:
+            _cls_ckpt(path, **ckpt)
+        _image(tmp / 'imgs' / 'x.png')
+        return [tool, str(cfg), *{
+            'test': [str(path), '--work-dir', str(tmp / 'work'), '--out', str(tmp / 'preds.pkl')],
+            'predict': [str(path), str(tmp / 'imgs'), '--out', str(tmp / 'preds.csv')],
+            'gradcam': [str(path), str(tmp / 'imgs'), '--out-dir', str(tmp / 'cam')],
+            'app': [str(path), '--host', '256.0.0.1'],  # fails fast if it served
+            'train': ['--work-dir', str(tmp / 'work'), '--resume', str(path)]}[tool]]
 
     return make
 
@@ -206,7 +244,7 @@ def _images_case(tool, write):
         write(folder)
         if tool == 'predict':
             cfg = _cls_data(tmp)
-            torch.save({'state_dict': {}}, str(tmp / 'm.pth'))
+            _cls_ckpt(tmp / 'm.pth')
             return ['predict', str(cfg), str(tmp / 'm.pth'), str(folder), '--out',
                     str(tmp / 'preds.csv')]
         torch.save({'state_dict': {}}, str(tmp / 'm.pth'))
@@ -324,6 +362,36 @@ CASES = {
         'eval_iou_f1', eval_case(raw_results=b'[{"image_id": 1, "score": NaN, '
                                  b'"segmentation": {"size": [8, 10], "counts": "0`1"}}]'),
         'res.json entry 0: score nan is not a number', ('metrics.json', )),
+    'results unknown category with --coco-map': Case(
+        'eval_iou_f1', eval_case(results=lambda rle: [
+            dict(image_id=1, category_id=1, segmentation=rle, score=0.9),
+            dict(image_id=1, category_id=7, segmentation=rle, score=0.8)], opts=['--coco-map']),
+        r'res.json entry 1 \(image 1\): category_id 7 is not in the ground-truth categories '
+        r'\(1\)', ('metrics.json', )),
+    'results score above 1': Case(
+        'eval_iou_f1', eval_case(results=lambda rle: [
+            dict(image_id=1, category_id=1, segmentation=rle, score=3.5)]),
+        r'res.json entry 0: score 3.5 is not in \[0, 1\]', ('metrics.json', )),
+    'results negative score': Case(
+        'eval_iou_f1', eval_case(results=lambda rle: [
+            dict(image_id=1, category_id=1, segmentation=rle, score=0.5),
+            dict(image_id=1, segmentation=rle, score=-0.25)]),
+        r'res.json entry 1: score -0.25 is not in \[0, 1\]', ('metrics.json', )),
+    'coco annotation of unknown category': Case(
+        'eval_iou_f1', eval_case(gt=_gt(ann_category_id=3)[0]),
+        r'gt.json annotation 2 \(image 1\): category_id 3 is not in "categories" \(1\)',
+        ('metrics.json', )),
+    'coco-map without categories': Case(
+        'eval_iou_f1', eval_case(gt={k: v for k, v in _gt()[0].items() if k != 'categories'},
+                                 opts=['--coco-map']),
+        'gt.json: no "categories"; COCO mAP needs them', ('metrics.json', )),
+    'eval score threshold above 1': Case(
+        'eval_iou_f1', eval_case(opts=['--score-thr', '1.5']),
+        r'argument --score-thr: 1.5 is not in \[0, 1\]', ('metrics.json', )),
+    'submit score threshold below 0': Case(
+        'submit', lambda tmp: ['submit', str(DEMO_CFG), str(tmp / 'm.pth'), '--img-dir',
+                               str(tmp), '--out', str(tmp / 'sub.json'), '--score-thr', '-0.1'],
+        r'argument --score-thr: -0.1 is not in \[0, 1\]', ('sub.json', )),
     # particle training set (ParticleDataset through tools/train.py)
     'particle json malformed': Case('train', _particle_case(lambda coco: b'{"images": [1, '),
                                     'train.json: not valid JSON', NO_CKPT),
@@ -380,6 +448,36 @@ CASES = {
             'train', str(_cls_data(tmp)), '--work-dir', str(tmp / 'work'), '--resume',
             str(tmp / 'last.pth')],
         'checkpoint .*last.pth is truncated or damaged', NO_CKPT),
+    # a checkpoint that does not fit the config's model
+    'checkpoint other class count': Case(
+        'test', _misfit_case('test', num_classes=3),
+        r'checkpoint .*model.pth does not fit the model of the config \(shape mismatch: '
+        r'head.fc.weight is \[3, 64\] in the checkpoint vs \[2, 64\] in the config '
+        r'\(head.num_classes=2\); head.fc.bias is \[3\] in the checkpoint vs \[2\]',
+        ('preds.pkl', )),
+    'checkpoint other model family': Case(
+        'test', _misfit_case('test', family=True),
+        r'model.pth does not fit the model .*\d+ key\(s\) missing: backbone.conv1.weight, .*'
+        r'2 unexpected key\(s\): roi_head.bbox_head.fc_cls.weight, '
+        r'roi_head.bbox_head.fc_reg.weight\)', ('preds.pkl', )),
+    'checkpoint extra key': Case(
+        'test', _misfit_case('test', extra={'head.fc2.weight': torch.zeros(1)}),
+        r'model.pth does not fit .*\(1 unexpected key\(s\): head.fc2.weight\)',
+        ('preds.pkl', )),
+    'predict checkpoint other class count': Case(
+        'predict', _misfit_case('predict', num_classes=3),
+        r'model.pth does not fit .*head.fc.weight is \[3, 64\] in the checkpoint vs \[2, 64\]',
+        ('preds.csv', )),
+    'gradcam checkpoint other model family': Case(
+        'gradcam', _misfit_case('gradcam', family=True),
+        r'model.pth does not fit .*unexpected key\(s\): roi_head', ('cam', )),
+    'app checkpoint other class count': Case(
+        'app', _misfit_case('app', num_classes=5),
+        r'model.pth does not fit .*head.fc.weight is \[5, 64\] in the checkpoint vs \[2, 64\]'),
+    'resume from checkpoint of another model': Case(
+        'train', _misfit_case('train', num_classes=3),
+        r'model.pth does not fit .*head.fc.weight is \[3, 64\] in the checkpoint vs \[2, 64\]',
+        NO_CKPT),
 }
 
 def test_matrix_is_broad():
@@ -397,7 +495,9 @@ def test_bad_input_is_one_line(kind, tmp_path, capsys):
         _module(tool_path(tool)).main(argv)
     err = capsys.readouterr().err
     assert info.value.code == 2, err[-2000:]
-    lines = [line for line in err.splitlines() if line.startswith('error: ')]
+    # argparse's own refusals: "usage: ..." then "<prog>: error: argument ..."
+    lines = [line for line in err.splitlines()
+             if line.startswith('error: ') or re.match(r'\S+: error: argument ', line)]
     assert len(lines) == 1 and err.rstrip().endswith(lines[0]), err[-2000:]
     assert re.search(case.message, lines[0]), lines[0]
     for out in case.outputs:

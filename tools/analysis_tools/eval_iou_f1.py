@@ -14,13 +14,14 @@ if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...
     os.environ.setdefault('MMEXT_LIGHT', '1')
 
 from mmext.utils import exit_on_input_error  # noqa: E402
+from mmext.utils.score_range import score_thr_arg  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('gt', help='COCO ground-truth json')
     parser.add_argument('results', help='COCO results json (list of detections)')
-    parser.add_argument('--score-thr', type=float, default=0.0,
+    parser.add_argument('--score-thr', type=score_thr_arg, default=0.0,
                         help='drop detections scoring below this first')
     parser.add_argument('--coco-map', action='store_true',
                         help='also COCO bbox and segm mAP (COCOeval; slow on large sets)')

@@ -18,6 +18,7 @@ if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...
     os.environ.setdefault('MMEXT_LIGHT', '1')
 
 from mmext.utils import exit_on_input_error  # noqa: E402
+from mmext.utils.score_range import score_thr_arg  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -26,7 +27,7 @@ def parse_args(argv=None):
     parser.add_argument('--gt', help='ground-truth json giving image names/sizes for results')
     parser.add_argument('--compare', help='ground-truth json to compare predictions with')
     parser.add_argument('--um-per-px', type=float, help='micrometres per pixel')
-    parser.add_argument('--score-thr', type=float, default=0.0,
+    parser.add_argument('--score-thr', type=score_thr_arg, default=0.0,
                         help='drop predictions scoring below this')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--no-hist', action='store_true', help='skip the PNG histograms')

@@ -7,9 +7,9 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
-from pycocotools.coco import COCO
 
 from mmext.registry import DET_METRICS
+from mmext.utils.score_range import check_score_thr
 from ..functional.iou_weighted_f1 import (IoUCounts, counts_from_ious, mask_ious,
                                           scores_from_counts)
 from ..functional.particle_matching import threshold_sweep
@@ -26,9 +26,10 @@ class IoUWeightedF1Metric(BaseMetric):
     annotations after ``Resize``). Every ground-truth annotation counts, crowd or not.
 
     Args:
-        ann_file: COCO json with the ground truth (optional).
-        score_thr: predictions scoring below it are dropped before scoring (the
-            metric itself ignores scores; use the submission's ``--score-thr``).
+        ann_file: COCO json with the ground truth (optional; checked as
+            :func:`mmext.reports.coco_io.load_coco_gt` checks it).
+        score_thr: in [0, 1]; predictions scoring below it are dropped before scoring
+            (the metric itself ignores scores; use the submission's ``--score-thr``).
         sweep: also score the set at every threshold of
             :data:`~mmext.evaluation.functional.particle_matching.SWEEP_THRESHOLDS` (above
             ``score_thr``) and report the best one as ``best_score_thr`` with its
@@ -45,12 +46,13 @@ class IoUWeightedF1Metric(BaseMetric):
                  sweep: bool = False, collect_device: str = 'cpu',
                  prefix: Optional[str] = None, backend_args: Optional[dict] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.score_thr = score_thr
+        self.score_thr = check_score_thr(score_thr)
         self.sweep = sweep
         self._coco = None
         if ann_file is not None:
+            from mmext.reports.coco_io import load_coco_gt  # every annotation checked
             with get_local_path(ann_file, backend_args=backend_args) as local_path:
-                self._coco = COCO(local_path)
+                self._coco = load_coco_gt(local_path)
 
     def _gt_rles(self, data_sample: dict) -> list:
         if self._coco is not None:

@@ -30,6 +30,7 @@ from mmengine.logging import print_log
 from mmext.datasets.coco_checks import indexed_coco
 from mmext.registry import DET_METRICS
 from mmext.utils import InputError, atomic_outputs
+from mmext.utils.score_range import check_score_thr
 from ..functional.rle import encode_masks
 
 
@@ -118,7 +119,8 @@ class ParticleSubmissionMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.outfile = outfile
         self.images_file = None if ann_file else osp.splitext(outfile)[0] + '.images.json'
-        self.score_thr, self.max_per_img, self.overwrite = score_thr, max_per_img, overwrite
+        self.score_thr = check_score_thr(score_thr)
+        self.max_per_img, self.overwrite = max_per_img, overwrite
         for path in filter(None, (self.outfile, self.images_file)):
             if osp.exists(path) and not overwrite:
                 raise InputError(f'{path} exists; pass --force to overwrite it')
