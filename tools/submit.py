@@ -30,7 +30,8 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='results json to write')
     parser.add_argument('--score-thr', type=score_thr_arg, default=0.0,
                         help='drop predictions scoring below this (after the model\'s own '
-                        'test_cfg threshold)')
+                        'threshold: the one validated and saved with the checkpoint, else '
+                        'test_cfg\'s; giving it keeps test_cfg\'s instead of the checkpoint\'s)')
     parser.add_argument('--max-per-img', type=int, help='keep at most this many per image')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation via cfg.tta_model / cfg.tta_pipeline')

@@ -250,3 +250,15 @@ def test_detector_predicts_at_the_original_size_tiled_and_as_rles_when_large():
     model.test_cfg.update(tile_size=64, tile_overlap=16)
     model.predict(torch.zeros(1, 3, 96, 128), [_sample((96, 128))])
     assert len(calls) == 6 and set(calls) == {(64, 64)}
+
+
+def test_standardize_image_uses_the_whole_image():
+    from mmext.datasets.transforms import StandardizeImage
+    img = np.zeros((20, 30, 3), np.uint8)
+    img[:, 15:] = 200  # half dark, half bright
+    out = StandardizeImage()(dict(img=img))['img']
+    assert out.dtype == np.float32
+    assert out.mean() == pytest.approx(0, abs=1e-5) and out.std() == pytest.approx(1, abs=1e-5)
+    assert out[0, 0, 0] == pytest.approx(-1) and out[0, -1, 0] == pytest.approx(1)
+    flat = StandardizeImage()(dict(img=np.full((4, 4, 3), 7, np.uint8)))['img']
+    assert (flat == 0).all()  # a constant image: no division by zero

@@ -18,6 +18,7 @@ from mmext.testing import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DET = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
+BOTTOM_UP = 'distance-watershed_unet-s8_1xb8-1500i_particles.py'
 DEMO_CLS = ROOT / 'configs' / 'demo' / 'resnet18_1xb32-20e_demo-micrographs.py'
 # the smallest anchor of the demo Mask R-CNN: stride 4 x scale 4; RPN min_pos_iou 0.3
 DEMO_MIN_MATCHABLE = 4 * 4 * math.sqrt(0.3)
@@ -242,6 +243,15 @@ def test_dense_scene_and_tiny_objects_warn_with_working_fixes(tmp_path):
                           '--cfg-options', small_metric, *warn, *fixes, name='fixed.json')
     assert status == 0
     assert not findings(fixed, 'max_per_img') and not findings(fixed, 'small_objects')
+    # the demo Mask R-CNN trains from scratch: check_data points to the bottom-up recipe
+    (recipe, ) = findings(report, 'recipe')
+    assert recipe['level'] == 'info' and 'distance-watershed_unet' in recipe['message']
+    # which has no anchors or proposal caps to outgrow, and is the recipe itself
+    status, bottom_up = check(tmp_path, ROOT / 'configs' / 'particles' / BOTTOM_UP, '--data-root',
+                              str(root) + '/', *warn, name='bottom_up.json')
+    assert status == 0
+    assert not findings(bottom_up, 'recipe') and not findings(bottom_up, 'small_objects')
+    assert not findings(bottom_up, 'max_per_img')
 
 
 def test_resize_factor_matches_mmcv_rescale():
@@ -294,6 +304,7 @@ def test_particle_config_filter_cfg_and_scale(tmp_path, particle_root):
         ['val_dataloader.dataset.pipeline.1.scale=(160,128)']]
     assert report['splits']['val']['resize']['factor_min'] == 8.0
     assert not findings(report, 'max_per_img')  # 1000 detections, 3000 proposals
+    assert not findings(report, 'recipe')  # fine-tuned from COCO (load_from)
     fixes = filtered['fix'] + [opt for f in upscaled for opt in f['fix']]
     status, fixed = check(tmp_path, config, '--data-root', f'{root}/', '--cfg-options', *fixes,
                           name='fixed.json')

@@ -21,7 +21,7 @@ from .checks import (Finding, check_annotated_sizes, check_bad_images, check_bit
                      check_class_balance, check_class_coverage, check_duplicates_within,
                      check_empty,
                      check_filtered, check_image_scale, check_leakage, check_limits,
-                     check_object_sizes)
+                     check_object_sizes, check_recipe)
 from .images import find_duplicates, scan_images
 from .logs import captured_logs
 from .resize import find_resize
@@ -84,7 +84,7 @@ def check_data(cfg, workers=4, log_file=None):
         findings += check_annotated_sizes(splits, scans)
         limit_findings, limits = check_limits(cfg, splits)
         size_findings, anchor = check_object_sizes(cfg, splits, scans)
-        findings += limit_findings + size_findings
+        findings += limit_findings + size_findings + check_recipe(cfg)
     report = dict(
         scope=scope,
         splits={s.name: (dict(same_as=s.same_as) if s.same_as else s.stats) for s in splits},

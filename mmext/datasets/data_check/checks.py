@@ -377,3 +377,22 @@ def check_object_sizes(cfg, splits, scans):
             f'{int((everything < rpn_min).sum())} objects are smaller than the RPN\'s '
             f'min_bbox_size={rpn_min} px', fix=['model.test_cfg.rpn.min_bbox_size=0']))
     return findings, info
+
+
+#: the particle recipe from scratch measured best on real EM particles (docs/particles.md)
+BOTTOM_UP_RECIPE = 'configs/particles/distance-watershed_unet-s8_1xb8-1500i_particles.py'
+
+
+def check_recipe(cfg):
+    """A particle model trained from scratch (no ``load_from``, no pretrained backbone)
+    that is not the bottom-up recipe: point to the one measured best without weights."""
+    model = cfg.get('model') or {}
+    if (model.get('type') == 'DistanceWatershed' or cfg.get('load_from')
+            or (model.get('backbone') or {}).get('init_cfg')):
+        return []
+    return [Finding(
+        'info', 'recipe',
+        f"{model.get('type')} is trained from scratch here (no load_from, no pretrained "
+        f'backbone): on real EM particles, in the same CPU budget, the bottom-up '
+        f'{BOTTOM_UP_RECIPE} scored higher (docs/particles.md); inherit it and set '
+        'particle_data_root')]
