@@ -19,6 +19,7 @@ from mmext.testing import load_tool
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DET = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
 BOTTOM_UP = 'distance-watershed_unet-s8_1xb8-1500i_particles.py'
+CPU_RECIPE = 'mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py'
 DEMO_CLS = ROOT / 'configs' / 'demo' / 'resnet18_1xb32-20e_demo-micrographs.py'
 # the smallest anchor of the demo Mask R-CNN: stride 4 x scale 4; RPN min_pos_iou 0.3
 DEMO_MIN_MATCHABLE = 4 * 4 * math.sqrt(0.3)
@@ -243,14 +244,19 @@ def test_dense_scene_and_tiny_objects_warn_with_working_fixes(tmp_path):
                           '--cfg-options', small_metric, *warn, *fixes, name='fixed.json')
     assert status == 0
     assert not findings(fixed, 'max_per_img') and not findings(fixed, 'small_objects')
-    # the demo Mask R-CNN trains from scratch: check_data points to the bottom-up recipe
+    # the demo Mask R-CNN trains from scratch: check_data points to the CPU recipe
     (recipe, ) = findings(report, 'recipe')
-    assert recipe['level'] == 'info' and 'distance-watershed_unet' in recipe['message']
-    # which has no anchors or proposal caps to outgrow, and is the recipe itself
+    assert recipe['level'] == 'info' and 'mask-rcnn_r18-thin_fpn_1xb2-900i' in recipe['message']
+    # the bottom-up model has no anchors or proposal caps to outgrow, and gets the same hint
     status, bottom_up = check(tmp_path, ROOT / 'configs' / 'particles' / BOTTOM_UP, '--data-root',
-                              str(root) + '/', *warn, name='bottom_up.json')
+                              str(root) + '/', '--cfg-options', *warn, name='bottom_up.json')
     assert status == 0
-    assert not findings(bottom_up, 'recipe') and not findings(bottom_up, 'small_objects')
+    assert findings(bottom_up, 'recipe') and not findings(bottom_up, 'small_objects')
+    # the CPU recipe itself: no hint
+    status, native = check(tmp_path, ROOT / 'configs' / 'particles' / CPU_RECIPE,
+                           '--data-root', str(root) + '/', '--cfg-options', *warn,
+                           name='native.json')
+    assert status == 0 and not findings(native, 'recipe')
     assert not findings(bottom_up, 'max_per_img')
 
 

@@ -380,19 +380,22 @@ def check_object_sizes(cfg, splits, scans):
 
 
 #: the particle recipe from scratch measured best on real EM particles (docs/particles.md)
-BOTTOM_UP_RECIPE = 'configs/particles/distance-watershed_unet-s8_1xb8-1500i_particles.py'
+CPU_RECIPE = 'configs/particles/mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py'
+#: what sets that recipe's model apart: Mask R-CNN with anchors fitted to real particle sizes
+CPU_RECIPE_ANCHOR_SCALES = [2, 4]
 
 
 def check_recipe(cfg):
     """A particle model trained from scratch (no ``load_from``, no pretrained backbone)
-    that is not the bottom-up recipe: point to the one measured best without weights."""
+    other than the CPU recipe's: point to the recipe measured best without weights."""
     model = cfg.get('model') or {}
-    if (model.get('type') == 'DistanceWatershed' or cfg.get('load_from')
-            or (model.get('backbone') or {}).get('init_cfg')):
+    if cfg.get('load_from') or (model.get('backbone') or {}).get('init_cfg'):
+        return []
+    scales = ((model.get('rpn_head') or {}).get('anchor_generator') or {}).get('scales')
+    if model.get('type') == 'MaskRCNN' and list(scales or []) == CPU_RECIPE_ANCHOR_SCALES:
         return []
     return [Finding(
         'info', 'recipe',
         f"{model.get('type')} is trained from scratch here (no load_from, no pretrained "
-        f'backbone): on real EM particles, in the same CPU budget, the bottom-up '
-        f'{BOTTOM_UP_RECIPE} scored higher (docs/particles.md); inherit it and set '
-        'particle_data_root')]
+        f'backbone): on real EM particles, in the same CPU budget, {CPU_RECIPE} scored best '
+        '(docs/particles.md); inherit it and set particle_data_root')]
