@@ -11,6 +11,8 @@ from typing import Iterable, Optional
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from mmext.utils.errors import InputError
+
 #: the ``checkpoint['meta']`` key of the validated threshold
 META_KEY = 'score_thr'
 
@@ -41,7 +43,10 @@ def apply_checkpoint_score_thr(cfg, checkpoint: str,
     if holder is None or any(k.startswith('model.') and k.endswith('score_thr')
                              for k in keys):
         return None
-    value = checkpoint_score_thr(checkpoint)
+    try:
+        value = checkpoint_score_thr(checkpoint)
+    except InputError:  # not loadable here: the Runner's load says why, in one line
+        return None
     if value is None:
         return None
     if value != holder['score_thr']:
