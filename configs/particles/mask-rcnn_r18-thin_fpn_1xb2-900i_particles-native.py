@@ -13,6 +13,9 @@ fpn_channels = 64
 crop_size = (512, 512)
 
 model = dict(
+    # Mask R-CNN's modules and checkpoint keys; images with a side above test_cfg.tile_size
+    # are predicted on overlapping tiles, instances merged across the seams by mask overlap
+    type='SlicedMaskRCNN',
     backbone=dict(depth=18, base_channels=channels[0], frozen_stages=-1, norm_eval=False,
                   init_cfg=None),
     neck=dict(in_channels=list(channels), out_channels=fpn_channels),
@@ -33,7 +36,13 @@ model = dict(
     # them, where COCO's 1000 / 512 would starve the crowded crops
     train_cfg=dict(rpn_proposal=dict(nms_pre=3000, max_per_img=2000),
                    rcnn=dict(sampler=dict(num=512, pos_fraction=0.25))),
-    test_cfg=dict(rpn=_base_.particle_rpn_test_cfg, rcnn=_base_.particle_rcnn_test_cfg))
+    test_cfg=dict(
+        rpn=_base_.particle_rpn_test_cfg, rcnn=_base_.particle_rcnn_test_cfg,
+        # 1024 px tiles: twice the 512 px training crops, so a 1024 x 1280 photo takes 2
+        # tiles and an 8k x 8k one 121, each with the memory of one 1024 px image;
+        # 256 px overlap: most real EM particles (95 % under ~100 px, the largest 420 px)
+        # lie whole in some tile, the larger ones are joined from their cut pieces
+        tile_size=1024, tile_overlap=256, merge_thr=0.5))
 
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', backend_args=None),

@@ -26,7 +26,8 @@ SMALL = (160, 128)
 #: recipes trained from scratch on a CPU (no load_from; their lr is set for their batch)
 SCRATCH_RECIPES = [osp.join(ROOT, 'configs', 'particles', name) for name in (
     'distance-watershed_unet-s8_1xb8-1500i_particles.py',
-    'mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py')]
+    'mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py',
+    'ablations/mask-rcnn_r18-thin_fpn_standardize_1xb2-1200i_particles-native.py')]
 
 
 @pytest.fixture(scope='module')

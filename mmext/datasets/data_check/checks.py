@@ -392,7 +392,8 @@ def check_recipe(cfg):
     if cfg.get('load_from') or (model.get('backbone') or {}).get('init_cfg'):
         return []
     scales = ((model.get('rpn_head') or {}).get('anchor_generator') or {}).get('scales')
-    if model.get('type') == 'MaskRCNN' and list(scales or []) == CPU_RECIPE_ANCHOR_SCALES:
+    if (model.get('type') in ('MaskRCNN', 'SlicedMaskRCNN')
+            and list(scales or []) == CPU_RECIPE_ANCHOR_SCALES):
         return []
     return [Finding(
         'info', 'recipe',

@@ -33,19 +33,24 @@ def _crop_counts(crop, x0: int, y0: int, height: int, width: int) -> dict:
     return dict(size=[height, width], counts=counts.tolist())
 
 
+def encode_crops(crops: Sequence[np.ndarray], origins, height: int, width: int) -> List[dict]:
+    """RLEs of binary masks given as crops (``crops[i]`` at column, row ``origins[i]``)
+    of a ``height x width`` image: no full-size bitmap is ever made."""
+    uncompressed = [_crop_counts(crop, int(x0), int(y0), height, width) if crop.any()
+                    else dict(size=[height, width], counts=[height * width])
+                    for crop, (x0, y0) in zip(crops, origins)]
+    if not uncompressed:
+        return []
+    return _str_counts(mask_utils.frPyObjects(uncompressed, height, width))
+
+
 def encode_label_map(labels: np.ndarray, boxes) -> List[dict]:
     """RLEs of the instances of a label map (instance ``i`` at ``labels == i + 1``, in
     its box ``boxes[i]`` = x1 y1 x2 y2, exclusive ends), reading only each box: memory
     and time grow with the instances' boxes, not with image size x instances."""
-    height, width = labels.shape
-    uncompressed = []
-    for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes, np.int64).reshape(-1, 4)):
-        crop = labels[y0:y1, x0:x1] == i + 1
-        uncompressed.append(_crop_counts(crop, x0, y0, height, width) if crop.any()
-                            else dict(size=[height, width], counts=[height * width]))
-    if not uncompressed:
-        return []
-    return _str_counts(mask_utils.frPyObjects(uncompressed, height, width))
+    boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
+    crops = [labels[y0:y1, x0:x1] == i + 1 for i, (x0, y0, x1, y1) in enumerate(boxes)]
+    return encode_crops(crops, boxes[:, :2], *labels.shape)
 
 
 def encode_masks(masks) -> List[dict]:
