@@ -74,9 +74,10 @@ class ParticleApp:
         from mmext.engine.checkpoint_fit import load_checked
         from mmext.engine.score_threshold import (apply_checkpoint_score_thr,
                                                   score_thr_holder)
-        apply_checkpoint_score_thr(cfg, checkpoint)  # the slider starts at the validated one
+        validated = apply_checkpoint_score_thr(cfg, checkpoint)  # the slider starts there
         holder = score_thr_holder(cfg.model)
-        self.default_thr = float(holder['score_thr']) if holder else 0.3
+        self.default_thr = (validated if validated is not None
+                            else float(holder['score_thr']) if holder else 0.3)
         if holder:  # the slider filters from here up
             holder['score_thr'] = min(self.default_thr, min_score)
         with warnings.catch_warnings(record=True):  # 'checkpoint is None': loaded below

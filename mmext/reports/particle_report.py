@@ -70,7 +70,7 @@ def write_particle_report(out_dir, images: List[dict], um_per_px: Optional[float
         images: per test image ``dict(image_id, img_path, gt_rles, pred_rles, scores)``;
             ``gt_rles`` None where the image has no ground truth.
         um_per_px: microns per pixel; adds µm columns and reports sizes in µm.
-        score_thr: the model's own score threshold (marked on the sweep plot).
+        score_thr: the threshold the test was scored at (marked on the sweep plot).
         max_overlays: overlays are drawn for the lowest-scoring images first, up to this.
         depth_max: the loader's ``depth_max`` (16-bit images in the overlays), or None.
     """

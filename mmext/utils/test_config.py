@@ -101,9 +101,10 @@ def prepare_test_cfg(cfg, checkpoint: str, path: str = '', work_dir: Optional[st
     """Apply ``tools/test.py``'s switches to ``cfg`` (in place; returns it).
 
     ``submission``: keyword arguments of :func:`use_submission` (``outfile`` ...).
-    A particle model predicts at the score threshold validated in training and saved
-    with the checkpoint, unless ``cfg_options`` (``--cfg-options``) set the model's
-    ``score_thr`` or the submission has its own ``score_thr``.
+    A particle model is scored (IoU-F1, submission) at the score threshold validated in
+    training and saved with the checkpoint, unless ``cfg_options`` (``--cfg-options``)
+    set a ``score_thr`` or the submission has its own ``score_thr``
+    (:func:`mmext.engine.score_threshold.apply_checkpoint_score_thr`).
     """
     if not osp.isfile(checkpoint):
         raise InputError(f'checkpoint not found: {checkpoint}')
@@ -112,11 +113,11 @@ def prepare_test_cfg(cfg, checkpoint: str, path: str = '', work_dir: Optional[st
     cfg.load_from = checkpoint
     drop_pretrained_init(cfg)  # the checkpoint holds every weight
     add_checkpoint_fit_hook(cfg)  # ... and fits the model exactly
+    if submission is not None:
+        use_submission(cfg, **submission)
     if get_scope(cfg) == 'mmdet' and not (submission or {}).get('score_thr'):
         from mmext.engine.score_threshold import apply_checkpoint_score_thr
         apply_checkpoint_score_thr(cfg, checkpoint, cfg_options)
-    if submission is not None:
-        use_submission(cfg, **submission)
     if show or show_dir:
         enable_visualization(cfg, show, show_dir, wait_time, path)
     if tta:

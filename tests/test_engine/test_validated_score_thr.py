@@ -40,6 +40,28 @@ def test_apply_leaves_user_choices_and_old_checkpoints(tmp_path):
     assert apply_checkpoint_score_thr(no_thr, ckpt) is None
 
 
+def test_with_thresholded_metrics_the_model_keeps_its_ranking_for_coco_map(tmp_path):
+    ckpt = _save(tmp_path / 'a.pth', {'score_thr': 0.55})
+    metrics = [dict(type='CocoMetric'), dict(type='IoUWeightedF1Metric', score_thr=0.0)]
+    cfg = Config(dict(model=dict(type='X', test_cfg=dict(rcnn=dict(score_thr=0.05))),
+                      test_evaluator=metrics))
+    assert apply_checkpoint_score_thr(cfg, ckpt) == 0.55
+    assert cfg.model.test_cfg.rcnn.score_thr == 0.05  # every detection reaches COCO mAP
+    assert cfg.test_evaluator[1].score_thr == 0.55  # the IoU-F1 scores at the validated one
+    assert 'score_thr' not in cfg.test_evaluator[0]
+    # a model that keeps less than the validated threshold would starve it: raised there
+    strict = Config(dict(model=dict(type='X', test_cfg=dict(rcnn=dict(score_thr=0.7))),
+                         test_evaluator=metrics))
+    assert apply_checkpoint_score_thr(strict, ckpt) == 0.55
+    assert strict.model.test_cfg.rcnn.score_thr == 0.55
+    # a metric threshold the user set, or any --cfg-options score_thr, is kept
+    own = Config(dict(model=dict(type='X', test_cfg=dict(score_thr=0.05)),
+                      test_evaluator=dict(type='ParticleSubmissionMetric', score_thr=0.3)))
+    assert apply_checkpoint_score_thr(own, ckpt) is None
+    assert own.test_evaluator.score_thr == 0.3 and own.model.test_cfg.score_thr == 0.05
+    assert apply_checkpoint_score_thr(cfg, ckpt, ['test_evaluator.1.score_thr=0.2']) is None
+
+
 class TestValidatedScoreThrHook(RunnerTestCase):
 
     def test_best_threshold_is_saved_and_survives_resume(self):

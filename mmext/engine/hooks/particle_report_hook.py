@@ -54,11 +54,14 @@ def fill_missing_gt(results, ann_file):
             r['gt_rles'] = rles[r['image_id']]
 
 
-def _model_score_thr(cfg):
-    """The model's test score threshold (two-stage ``rcnn`` or single-stage), or None."""
-    test_cfg = (cfg.get('model') or {}).get('test_cfg') or {}
-    rcnn = test_cfg.get('rcnn')
-    return (rcnn if isinstance(rcnn, dict) else test_cfg).get('score_thr')
+def _scored_thr(cfg):
+    """The threshold the test is scored at: the model's test score threshold, or the
+    test IoU-F1's / submission's own where higher; None if neither has one."""
+    from mmext.engine.score_threshold import score_thr_holder, thresholded_metrics
+    holder = score_thr_holder(cfg.get('model'))
+    values = [m.get('score_thr') for m in thresholded_metrics(cfg)]
+    values = [float(v) for v in values + [(holder or {}).get('score_thr')] if v is not None]
+    return max(values) if values else None
 
 
 @DET_HOOKS.register_module()
@@ -113,7 +116,7 @@ class ParticleReportHook(Hook):
             fill_missing_gt(results, ann_file)
         out_dir = self.out_dir or osp.join(runner.work_dir, 'report')
         um_per_px = self.um_per_px or runner.cfg.get('um_per_px')
-        score_thr = _model_score_thr(runner.cfg)
+        score_thr = _scored_thr(runner.cfg)
         out = write_particle_report(out_dir, results, um_per_px=um_per_px, score_thr=score_thr,
                                     max_overlays=self.max_overlays,
                                     overlay_max_side=self.overlay_max_side,
