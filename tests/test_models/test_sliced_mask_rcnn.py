@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 from pycocotools import mask as mask_utils
 from scipy import ndimage
@@ -115,12 +115,12 @@ def test_pieces_of_unrelated_particles_in_one_overlap_are_not_merged():
 
 @pytest.fixture(scope='module')
 def model():
-    init_default_scope('mmdet')
     cfg = Config.fromfile(str(NATIVE)).model
     cfg.type = 'SlicedMaskRCNN'
     cfg.test_cfg.update(tile_size=96, tile_overlap=24, size_divisor=32)
     torch.manual_seed(0)
-    return DET_MODELS.build(cfg).eval()
+    with DefaultScope.overwrite_default_scope('mmdet'):  # no scope left to later tests
+        return DET_MODELS.build(cfg).eval()
 
 
 def _batch(height, width, seed=0):
