@@ -51,8 +51,9 @@ def main(argv=None):
     args = parse_args(argv)
     with exit_on_input_error(config=args.config):
         from mmext.apis.run_test import run_test
-        from mmext.engine.checkpoint import trust_checkpoint
+        from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
         from mmext.utils.test_config import prepare_test_cfg
+        install_checkpoint_policy()
         if args.ann is None and args.img_dir is None:
             raise InputError('give the test set: --ann test.json and/or --img-dir folder')
         if args.device == 'cpu':

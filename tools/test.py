@@ -8,7 +8,7 @@ the test evaluator, as mmdet's ``CocoMetric(format_only=True)``) instead of scor
 import argparse
 
 from mmext.apis.run_test import run_test
-from mmext.engine.checkpoint import trust_checkpoint
+from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import (add_config_args, add_launcher_args, load_config,
                                  parse_launcher_args)
@@ -73,6 +73,7 @@ def build_test_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    install_checkpoint_policy()
     with exit_on_input_error(config=args.config):
         cfg = build_test_config(args)
         outputs = [('submission', args.submission)] if args.submission else []

@@ -7,7 +7,7 @@ import argparse
 
 from mmengine.logging import print_log
 
-from mmext.engine.checkpoint import trust_checkpoint
+from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
 from mmext.engine.console import Console, last_val_metrics, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.engine.resume import find_resumable_checkpoint
@@ -57,6 +57,7 @@ def build_train_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    install_checkpoint_policy()
     with exit_on_input_error(config=args.config):
         cfg = build_train_config(args)
         setup_cpu_distributed(cfg, args.launcher)

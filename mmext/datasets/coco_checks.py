@@ -1,6 +1,6 @@
 """Checks of raw COCO json content that pycocotools and mmdet take on trust.
 
-Shared by :class:`~mmext.datasets.ParticleDataset` and the COCO readers of
+Shared by :class:`~mmext.datasets.particle_dataset.ParticleDataset` and the COCO readers of
 :mod:`mmext.reports.coco_io`: each check returns the reason an item is unusable (or
 None), so callers can name the file and annotation in one line, or drop and count.
 Malformed RLE strings are decoded with numpy first: pycocotools' C decoder would

@@ -7,8 +7,8 @@ import pytest
 from mmengine.registry import DefaultScope
 from PIL import Image
 
-import mmext  # noqa: F401  (registration)
-from mmext.datasets import CSVDataset
+import mmext.modules  # noqa: F401  (registers mmext's modules)
+from mmext.datasets.csv_dataset import CSVDataset
 from mmext.utils import InputError
 from mmpretrain.registry import DATASETS
 

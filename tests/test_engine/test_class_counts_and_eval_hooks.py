@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.testing import RunnerTestCase
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.demo import make_micrograph_dataset
 from mmext.models.losses import class_weights_from_counts
 

@@ -18,14 +18,10 @@ given proportions (with groups: as near as whole groups allow); the same data an
 always give the same files.
 """
 import argparse
-import os
 import os.path as osp
 
-if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
-    os.environ.setdefault('MMEXT_LIGHT', '1')
-
-from mmext.datasets.split import write_csv_split, write_split  # noqa: E402
-from mmext.utils import InputError, exit_on_input_error  # noqa: E402
+from mmext.datasets.split import write_csv_split, write_split
+from mmext.utils import InputError, exit_on_input_error
 
 
 def parse_args(argv=None):
