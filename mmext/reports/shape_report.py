@@ -19,7 +19,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from mmext.evaluation.functional.rle import gt_rles_by_image
+from mmext.structures.rle import gt_rles_by_image
 from mmext.evaluation.functional.shape_metrics import (AREA_METRICS, LENGTH_METRICS,
                                                        METRICS, compare_distributions,
                                                        shape_metrics_from_rles, summarize,

@@ -13,7 +13,7 @@ from mmext.utils.score_range import check_score_thr
 from ..functional.iou_weighted_f1 import (IoUCounts, counts_from_ious, mask_ious,
                                           scores_from_counts)
 from ..functional.particle_matching import threshold_sweep
-from ..functional.rle import encode_masks, gt_rles_by_image, rles_from_instance_masks
+from mmext.structures.rle import encode_masks, gt_rles_by_image, rles_from_instance_masks
 
 
 @DET_METRICS.register_module()

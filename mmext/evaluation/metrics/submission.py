@@ -31,7 +31,7 @@ from mmext.datasets.coco_checks import indexed_coco
 from mmext.registry import DET_METRICS
 from mmext.utils import InputError, atomic_outputs
 from mmext.utils.score_range import check_score_thr
-from ..functional.rle import encode_masks
+from mmext.structures.rle import encode_masks
 
 
 def predictions_to_results(pred: dict, img_id, score_thr: float = 0.0,
