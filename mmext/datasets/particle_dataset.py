@@ -32,7 +32,7 @@ from mmengine.logging import print_log
 from mmext.registry import DET_DATASETS
 from mmext.utils import InputError
 from mmext.utils.images import folder_images
-from .coco_checks import (annotation_field_problems, load_coco_checked, numeric_box,
+from mmext.structures.coco_checks import (annotation_field_problems, load_coco_checked, numeric_box,
                           segmentation_problem)
 
 

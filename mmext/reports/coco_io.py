@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from pycocotools.coco import COCO
 
-from mmext.datasets.coco_checks import (annotation_field_problems, check_coco_structure,
+from mmext.structures.coco_checks import (annotation_field_problems, check_coco_structure,
                                         indexed_coco, segmentation_problem)
 from mmext.structures.rle import decode_counts_strings, segmentation_to_rle
 from mmext.utils import InputError
