@@ -26,7 +26,7 @@ from mmext.evaluation.functional.shape_metrics import (AREA_METRICS, LENGTH_METR
                                                        to_physical)
 from mmext.utils import InputError, atomic_save
 from mmext.utils.jsonio import read_json
-from .coco_io import load_coco_gt, load_results
+from mmext.structures.coco_io import load_coco_gt, load_results
 from .tables import write_table
 
 #: Metrics summarised and plotted (centroids and orientation are per-instance only).

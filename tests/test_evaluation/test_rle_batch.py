@@ -7,7 +7,7 @@ from pycocotools import mask as mask_utils
 
 from mmext.structures.coco_checks import rle_problem
 from mmext.structures.rle import decode_counts_strings
-from mmext.reports.coco_io import well_formed_rles
+from mmext.structures.coco_io import well_formed_rles
 
 
 def _runs(mask):

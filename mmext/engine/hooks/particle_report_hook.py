@@ -44,7 +44,7 @@ def fill_missing_gt(results, ann_file):
     """Ground truth from ``ann_file`` for results whose data sample had none (e.g. a TTA
     pipeline that loads no annotations); images the json does not annotate stay None."""
     from mmext.structures.rle import gt_rles_by_image
-    from mmext.reports.coco_io import load_coco_gt
+    from mmext.structures.coco_io import load_coco_gt
     coco = load_coco_gt(ann_file)
     if not coco.dataset.get('annotations'):
         return
