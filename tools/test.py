@@ -11,7 +11,7 @@ from mmext.apis.run_test import run_test
 from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import (add_config_args, add_launcher_args, load_config,
-                                 parse_launcher_args)
+                                parse_launcher_args)
 from mmext.utils.score_range import score_thr_arg
 from mmext.utils.test_config import prepare_test_cfg
 

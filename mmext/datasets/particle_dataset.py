@@ -33,7 +33,7 @@ from mmext.registry import DET_DATASETS
 from mmext.utils import InputError
 from mmext.utils.images import folder_images
 from mmext.structures.coco_checks import (annotation_field_problems, load_coco_checked, numeric_box,
-                          segmentation_problem)
+                                          segmentation_problem)
 
 
 # reasons, in the order an annotation is checked

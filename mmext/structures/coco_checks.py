@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from .rle import rle_counts
+from mmext.structures.rle import rle_counts
 from mmext.utils import InputError
 from mmext.utils.jsonio import read_json
 
