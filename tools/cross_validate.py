@@ -52,6 +52,7 @@ import sys
 from mmengine.config import DictAction
 
 from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fold
+from mmext.datasets.split import LABEL_COLUMN
 from mmext.utils import InputError, atomic_write, exit_on_input_error
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
@@ -132,7 +133,7 @@ def find_source(cfg, args):
     if is_csv != osp.isfile(path):
         kind = 'a CSV' if is_csv else 'a folder of class folders'
         raise InputError(f'{path}: the config\'s {dataset.get("type")} needs {kind}')
-    source = FoldSource(path, dataset.get('label_column', 'primary_microconstituent')
+    source = FoldSource(path, dataset.get('label_column', LABEL_COLUMN)
                         if is_csv else None, args.group_column)
     classes = list((dataset.get('metainfo') or {}).get('classes') or sorted(set(source.labels)))
     unknown = sorted(set(source.labels) - set(classes))

@@ -20,7 +20,7 @@ always give the same files.
 import argparse
 import os.path as osp
 
-from mmext.datasets.split import write_csv_split, write_split
+from mmext.datasets.split import LABEL_COLUMN, write_csv_split, write_split
 from mmext.utils import InputError, exit_on_input_error
 
 
@@ -34,7 +34,7 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', help='where to write the files (default: ROOT or the '
                         'CSV\'s folder)')
     parser.add_argument('--names', nargs='+', help='split names (default: train val [test])')
-    parser.add_argument('--label-column', default='primary_microconstituent',
+    parser.add_argument('--label-column', default=LABEL_COLUMN,
                         help='CSV only: the column holding the class')
     parser.add_argument('--group-column',
                         help='CSV only: keep the rows of each group in one split '
