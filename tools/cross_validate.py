@@ -57,7 +57,7 @@ from mmext.engine.checkpoint import install_checkpoint_policy
 from mmext.utils import InputError, atomic_write, exit_on_input_error
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
-from mmext.utils.data_root import EVALUATORS, iter_datasets, iter_evaluators
+from mmext.utils.config_walk import EVALUATORS, iter_datasets, iter_evaluators
 from mmext.utils.images import config_depth_max
 from mmext.utils.jsonio import read_json
 

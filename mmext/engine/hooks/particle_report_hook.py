@@ -11,7 +11,7 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from mmext.registry import DET_HOOKS
-from mmext.utils.data_root import iter_evaluators
+from mmext.utils.config_walk import iter_evaluators
 from .gathered_results import gather_test_results
 
 
