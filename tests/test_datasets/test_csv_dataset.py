@@ -101,7 +101,7 @@ def test_palette_and_grayscale_become_three_channel_rgb(tmp_path):
 
 
 def test_missing_column(tmp_path):
-    rows = [dict(path='a1.png', label='pearlite')]
+    rows = [dict(path='a1.png', phase='pearlite')]  # no 'label' column
     root = make_set(tmp_path, rows, {'train': ['a1.png']})
     with pytest.raises(InputError, match="missing column 'label'"):
         build(root)
