@@ -161,7 +161,8 @@ def test_demo_micrographs(tmp_path):
     counts = demo.make_micrograph_dataset(str(tmp_path), seed=0,
                                           counts={'pearlite': 6, 'network': 4}, size=(16, 16))
     sizes = [len(CSVDataset(ann_file=f'{split}.csv', data_root=str(tmp_path),
-                            data_prefix='images', split_by_folder=False))
+                            data_prefix='images', split_by_folder=False,
+                            label_column='primary_microconstituent'))  # UHCSDB's column
              for split in ('train', 'val', 'test')]
     assert sizes == [counts['train'], counts['val'], counts['test']]
 
