@@ -18,7 +18,8 @@ CLASSES = ('martensite', 'network', 'pearlite')
 def tiny_cfg(work_dir, data_root, max_epochs=1):
     pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
     dataset = dict(type='CSVDataset', data_root=data_root, data_prefix='images',
-                   split_by_folder=False, metainfo=dict(classes=CLASSES), pipeline=pipeline)
+                   split_by_folder=False, metainfo=dict(classes=CLASSES), pipeline=pipeline,
+                   label_column='primary_microconstituent')  # the demo data's UHCSDB column
     loader = dict(batch_size=8, num_workers=0, dataset=dataset)
     return Config(dict(
         work_dir=work_dir,
