@@ -175,7 +175,7 @@ def main():
                         default='config')
     args = parser.parse_args()
 
-    import mmext  # noqa: F401
+    import mmext.modules  # noqa: F401  (registers mmext's modules)
     from mmext.demo import make_micrograph_dataset
     from mmpretrain.utils import register_all_modules
     register_all_modules(init_default_scope=False)

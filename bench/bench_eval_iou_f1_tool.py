@@ -24,8 +24,7 @@ import time
 import numpy as np
 from pycocotools import mask as mask_utils
 
-os.environ.setdefault('MMEXT_LIGHT', '1')  # this driver needs no model either
-from bench_iou_f1 import H, W, make_image  # noqa: E402
+from bench_iou_f1 import H, W, make_image
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'eval_iou_f1.py')
@@ -94,7 +93,7 @@ def main():
                         help='also time the tool with --coco-map (minutes at full size)')
     args = parser.parse_args()
     num = 30 if args.quick else args.images
-    env = {k: v for k, v in os.environ.items() if k != 'MMEXT_LIGHT'}  # the tool sets it
+    env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
         gt, res = write_case(tmp, num)
         out_tool, out_ref = osp.join(tmp, 'tool.json'), osp.join(tmp, 'ref.json')
@@ -104,8 +103,7 @@ def main():
             rows.append(('eval_iou_f1.py --coco-map (+ COCOeval)',
                          timed([sys.executable, TOOL, gt, res, '--coco-map', '--out',
                                 osp.join(tmp, 'map.json')], env)))
-        t_ref = timed([sys.executable, '-c', REFERENCE, gt, res, out_ref],
-                      dict(env, MMEXT_LIGHT='1'))
+        t_ref = timed([sys.executable, '-c', REFERENCE, gt, res, out_ref], env)
         with open(out_tool) as f:
             tool = json.load(f)
         with open(out_ref) as f:

@@ -150,7 +150,7 @@ def main():
         print('bench_maskrcnn_gpu: skipped, torch sees no GPU (--device cpu checks the bench)')
         return
 
-    import mmext  # noqa: F401
+    import mmext.modules  # noqa: F401  (registers mmext's modules)
     from mmdet.utils import register_all_modules
     from mmext.demo import make_particle_dataset
     register_all_modules(init_default_scope=False)

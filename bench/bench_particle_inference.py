@@ -244,7 +244,9 @@ def run_in_process(cfg_path, ckpt, work_dir, tta=False):
     """tools/test.py's work for one config, in this process (num_workers=0)."""
     from mmengine.config import Config
     from mmengine.runner import Runner
+    from mmext.engine.checkpoint import install_checkpoint_policy
     from mmext.utils.config import apply_tta, drop_pretrained_init, load_config
+    install_checkpoint_policy()  # as tools/test.py does
     # mmext's tools move the data paths under the config's root variable; mmdet's do not
     plain = VARIANTS[osp.splitext(osp.basename(cfg_path))[0]][1] == 'plain'
     cfg = Config.fromfile(cfg_path) if plain else load_config(cfg_path)

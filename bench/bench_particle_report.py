@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from mmext.demo.particles import make_particle_dataset, simulated_predictions
-from mmext.evaluation.functional.rle import gt_rles_by_image
-from mmext.reports.coco_io import load_coco_gt
+from mmext.structures.rle import gt_rles_by_image
+from mmext.structures.coco_io import load_coco_gt
 from mmext.evaluation.functional import iou_weighted_f1
 from mmext.reports.particle_report import write_particle_report
 

@@ -88,7 +88,7 @@ def main():
         print(f'{name:30s} {t:8.3f} s  {100 * t / total:6.2f} %')
     print(f'encoding + writing share: {100 * (encode + write) / total:.2f} %  (goal <= 5 %)')
     # the crop-based encoder against one pycocotools call on the whole H×W×N stack
-    from mmext.evaluation.functional.rle import encode_masks
+    from mmext.structures.rle import encode_masks
     from mmext.testing import encode_masks_dense
     gen = torch.Generator().manual_seed(0)
     masks = torch.zeros(300, args.height, args.width, dtype=torch.bool)

@@ -36,7 +36,7 @@ def run_one(model_name: str, side: int, tiled: bool) -> dict:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    import mmext  # noqa: F401
+    import mmext.modules  # noqa: F401  (registers mmext's modules)
     from mmdet.registry import MODELS
     from mmdet.structures import DetDataSample
     init_default_scope('mmdet')

@@ -4,8 +4,8 @@ mmext adds no registries of its own: each part goes into the upstream registry o
 family that uses it, so configs with ``default_scope='mmpretrain'`` or ``'mmdet'`` find it.
 Parts both families use (samplers, generic hooks) go into mmengine's root registries, which
 every child scope falls back to. :func:`register_all_modules` imports every module that
-registers something; ``import mmext`` (hence ``custom_imports = dict(imports=['mmext'])``)
-calls it unless the environment sets ``MMEXT_LIGHT=1``.
+registers something (:mod:`mmext.modules`, also the configs' ``custom_imports`` entry);
+``import mmext`` registers nothing.
 """
 from importlib import import_module
 
@@ -27,14 +27,7 @@ __all__ = [
     'DET_MODELS', 'DET_TRANSFORMS', 'register_all_modules'
 ]
 
-#: The modules whose import registers mmext's classes (and mmengine checkpoint loaders,
-#: the atomic local file backend, the weights-only allow-list of :mod:`mmext.engine`).
-REGISTERING_MODULES = ('mmext.datasets.csv_dataset', 'mmext.datasets.particle_dataset',
-                       'mmext.datasets.samplers', 'mmext.datasets.transforms', 'mmext.engine',
-                       'mmext.evaluation.metrics', 'mmext.models')
-
 
 def register_all_modules() -> None:
     """Register every mmext module into the upstream registries (idempotent)."""
-    for name in REGISTERING_MODULES:
-        import_module(name)
+    import_module('mmext.modules')

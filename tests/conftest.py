@@ -14,6 +14,14 @@ SMALL_MICROGRAPH_COUNTS = {
 }
 
 
+@pytest.fixture(scope='session', autouse=True)
+def _checkpoint_policy():
+    """In-process tests load checkpoints as the tools do: under mmext's policy, which the
+    tools install explicitly (``import mmext`` installs nothing)."""
+    from mmext.engine.checkpoint import install_checkpoint_policy
+    install_checkpoint_policy()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_default_scope():
     """Undo the default scope a test leaves behind (a Runner or init_default_scope sets a

@@ -2,7 +2,7 @@
 import pytest
 from mmengine.registry import DefaultScope
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.registry import (CLS_DATASETS, CLS_HOOKS, CLS_MODELS, DATA_SAMPLERS, DET_DATASETS,
                             DET_METRICS, DET_MODELS, HOOKS, MODEL_WRAPPERS)
 
@@ -36,21 +36,3 @@ def test_shared_parts_found_from_both_scopes(scope):
     with DefaultScope.overwrite_default_scope(scope):
         assert samplers.get('ClassBalancedSampler') is DATA_SAMPLERS.get('ClassBalancedSampler')
         assert hooks.get('EvalBeforeTrainHook') is HOOKS.get('EvalBeforeTrainHook')
-
-
-def test_light_import_registers_nothing_until_asked():
-    """With MMEXT_LIGHT=1 ``import mmext`` loads no torch/mmdet/mmpretrain;
-    ``register_all_modules()`` then registers everything."""
-    import os
-    import subprocess
-    import sys
-    code = ("import sys, mmext\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'mmdet', "
-            "'mmpretrain'}))\n"
-            "from mmext.registry import DET_DATASETS, register_all_modules\n"
-            "print('ParticleDataset' in DET_DATASETS.module_dict)\n"
-            "register_all_modules()\n"
-            "print('ParticleDataset' in DET_DATASETS.module_dict)\n")
-    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, MMEXT_LIGHT='1'),
-                         capture_output=True, text=True, check=True).stdout.split('\n')
-    assert out[:3] == ['[]', 'False', 'True']

@@ -42,7 +42,6 @@ folds (multi-GPU training of each).
 import argparse
 import contextlib
 import glob
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -51,16 +50,16 @@ import sys
 
 from mmengine.config import DictAction
 
+from mmext.apis import build_test_config, build_train_config, run_test, train
 from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fold
+from mmext.datasets.split import LABEL_COLUMN
+from mmext.engine.checkpoint import install_checkpoint_policy
 from mmext.utils import InputError, atomic_write, exit_on_input_error
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
-from mmext.utils.data_root import EVALUATORS, iter_datasets, iter_evaluators
+from mmext.utils.config_walk import EVALUATORS, iter_datasets, iter_evaluators
 from mmext.utils.images import config_depth_max
 from mmext.utils.jsonio import read_json
-
-TOOLS = osp.dirname(osp.abspath(__file__))
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -99,15 +98,6 @@ def parse_cfg_options(options):
     return parser.parse_args(['--cfg-options', *options]).cfg_options if options else None
 
 
-def load_tool(name):
-    """``tools/<name>.py`` as a module (``test`` would clash with Python's own package)."""
-    spec = importlib.util.spec_from_file_location(f'mmext_tool_{name}',
-                                                  osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def train_dataset(cfg, path):
     dataset = next((d for name, d in iter_datasets(cfg)
                     if name == 'train_dataloader' and 'ann_file' in d), None)
@@ -132,7 +122,7 @@ def find_source(cfg, args):
     if is_csv != osp.isfile(path):
         kind = 'a CSV' if is_csv else 'a folder of class folders'
         raise InputError(f'{path}: the config\'s {dataset.get("type")} needs {kind}')
-    source = FoldSource(path, dataset.get('label_column', 'primary_microconstituent')
+    source = FoldSource(path, dataset.get('label_column', LABEL_COLUMN)
                         if is_csv else None, args.group_column)
     classes = list((dataset.get('metainfo') or {}).get('classes') or sorted(set(source.labels)))
     unknown = sorted(set(source.labels) - set(classes))
@@ -161,27 +151,36 @@ def cpu_seconds():
 
 
 class Steps:
-    """Runs the tools' ``main`` in this process, output to a log file; ``run`` returns
-    its CPU seconds and what ``main`` returned (the test metrics)."""
+    """Runs the train and test steps (:mod:`mmext.apis`) in this process, output to a log
+    file; ``run`` returns its CPU seconds and what the step returned (the test metrics)."""
 
     def __init__(self, args, rank, progress):
         self.args, self.rank, self.progress = args, rank, progress
-        self.train, self.test = load_tool('train'), load_tool('test')
-        # each step's console goes to its fold's log file: the full mmengine log there
-        self.common = ['--launcher', args.launcher, '--verbose']
-        if args.data_root:
-            self.common += ['--data-root', args.data_root]
 
-    def run(self, tool, argv, log, name, options=()):
+    def train(self, cfg_path, work_dir, resume, cfg_options):
+        cfg = build_train_config(cfg_path, work_dir, cfg_options, self.args.data_root,
+                                 self.args.launcher, resume='auto' if resume else None)
+        return train(cfg, self.args.launcher, verbose=True)
+
+    def test(self, cfg_path, checkpoint, work_dir, out, tta, cfg_options):
+        cfg = build_test_config(cfg_path, checkpoint, cfg_options, self.args.data_root,
+                                work_dir=work_dir, launcher=self.args.launcher, tta=tta,
+                                out=out)
+        return run_test(cfg, self.args.launcher, verbose=True)
+
+    def run(self, step, step_args, log, name, options=()):
+        """``step(*step_args, cfg_options)``; each step's console (the full mmengine log)
+        goes to its fold's log file."""
         log = log if self.rank == 0 else f'{log}.rank{self.rank}'
-        argv = [*argv, *self.common, '--cfg-options', f'experiment_name={name}',
-                *self.args.cfg_options, *options]
+        cfg_options = parse_cfg_options([f'experiment_name={name}', *self.args.cfg_options,
+                                         *options])
         start = cpu_seconds()
         with open(log, 'a') as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
             try:
-                result = tool.main(argv)
+                with exit_on_input_error(config=step_args[0]):
+                    result = step(*step_args, cfg_options)
                 code = 0
-            except SystemExit as exc:  # InputError in the tool: 'error: ...', exit 2
+            except SystemExit as exc:  # InputError in the step: 'error: ...', exit 2
                 code = exc.code
             except Exception:
                 import traceback
@@ -207,9 +206,9 @@ def run_fold(steps, fold_dir, cfg_path, tag, variants):
     record = read_json(record_path) if osp.isfile(record_path) else {}
     if 'checkpoint' not in record:
         # an interrupted training left checkpoints: continue from the latest
-        resume = ['--resume'] if osp.isfile(osp.join(fold_dir, 'last_checkpoint')) else []
-        cpu, _ = steps.run(steps.train, [cfg_path, '--work-dir', fold_dir, *resume],
-                        osp.join(fold_dir, 'train.log'), f'{tag}_train')
+        resume = osp.isfile(osp.join(fold_dir, 'last_checkpoint'))
+        cpu, _ = steps.run(steps.train, (cfg_path, fold_dir, resume),
+                           osp.join(fold_dir, 'train.log'), f'{tag}_train')
         record.update(checkpoint=best_checkpoint(fold_dir),
                       train_cpu_s=record.get('train_cpu_s', 0) + cpu)
         save_record(steps, record_path, record)
@@ -218,10 +217,9 @@ def run_fold(steps, fold_dir, cfg_path, tag, variants):
         pkl = osp.join(fold_dir, f'predictions_{variant}.pkl')
         if not osp.isfile(pkl):
             tmp = osp.join(fold_dir, f'.predictions_{variant}.tmp.pkl')
-            tta = ['--tta'] if variant == 'tta' else []
             cpu, metrics = steps.run(
-                steps.test, [cfg_path, record['checkpoint'], '--work-dir',
-                             osp.join(fold_dir, variant), '--out', tmp, *tta],
+                steps.test, (cfg_path, record['checkpoint'], osp.join(fold_dir, variant), tmp,
+                             variant == 'tta'),
                 osp.join(fold_dir, f'{variant}.log'), f'{tag}_{variant}')
             if steps.rank == 0:  # the metrics first: the predictions mark the step done
                 write_metrics(osp.join(fold_dir, f'metrics_{variant}.json'), metrics)
@@ -482,6 +480,7 @@ FAMILIES = {'mmpretrain': ClassificationFolds, 'mmdet': ParticleFolds}
 
 def main(argv=None):
     args = parse_args(argv)
+    install_checkpoint_policy()
     with exit_on_input_error():
         cfg = load_config(args.config, parse_cfg_options(args.cfg_options), args.data_root)
         family = FAMILIES[get_scope(cfg, args.config)](cfg, args)

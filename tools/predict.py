@@ -31,8 +31,9 @@ def main(argv=None):
     args = parse_args(argv)
     with exit_on_input_error():
         from mmext.apis.cls_inference import build_predictor, list_images, predict_images
-        from mmext.engine.checkpoint import trust_checkpoint
+        from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
         from mmext.reports.classification_report import write_results_csv
+        install_checkpoint_policy()
         if args.topk < 1:
             raise InputError(f'--topk {args.topk}: must be at least 1')
         images = list_images(args.inputs)

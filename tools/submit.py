@@ -17,7 +17,7 @@ import os
 
 
 from mmext.utils import InputError, exit_on_input_error
-from mmext.utils.config import add_config_args, load_config
+from mmext.utils.config import add_config_args
 from mmext.utils.score_range import score_thr_arg
 
 
@@ -50,21 +50,19 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     with exit_on_input_error(config=args.config):
-        from mmext.apis.run_test import run_test
-        from mmext.engine.checkpoint import trust_checkpoint
-        from mmext.utils.test_config import prepare_test_cfg
+        from mmext.apis.run_test import build_test_config, run_test
+        from mmext.engine.checkpoint import install_checkpoint_policy
+        install_checkpoint_policy()
         if args.ann is None and args.img_dir is None:
             raise InputError('give the test set: --ann test.json and/or --img-dir folder')
         if args.device == 'cpu':
             os.environ['CUDA_VISIBLE_DEVICES'] = ''  # before torch first looks for a GPU
-        cfg = load_config(args.config, args.cfg_options, args.data_root)
-        if args.trust_checkpoint:  # before prepare_test_cfg reads the checkpoint's meta
-            trust_checkpoint(args.checkpoint)
-        prepare_test_cfg(cfg, args.checkpoint, args.config, work_dir=args.work_dir,
-                         tta=args.tta, cfg_options=args.cfg_options, submission=dict(
-                             outfile=args.out, ann_file=args.ann, img_dir=args.img_dir,
-                             score_thr=args.score_thr, max_per_img=args.max_per_img,
-                             overwrite=args.force, num_workers=args.num_workers))
+        cfg = build_test_config(
+            args.config, args.checkpoint, args.cfg_options, args.data_root,
+            trust_checkpoint=args.trust_checkpoint, work_dir=args.work_dir, tta=args.tta,
+            submission=dict(outfile=args.out, ann_file=args.ann, img_dir=args.img_dir,
+                            score_thr=args.score_thr, max_per_img=args.max_per_img,
+                            overwrite=args.force, num_workers=args.num_workers))
         return run_test(cfg, verbose=args.verbose, outputs=[('submission', args.out)])
 
 

@@ -7,13 +7,11 @@ the test evaluator, as mmdet's ``CocoMetric(format_only=True)``) instead of scor
 """
 import argparse
 
-from mmext.apis.run_test import run_test
-from mmext.engine.checkpoint import trust_checkpoint
+from mmext.apis.run_test import build_test_config, run_test
+from mmext.engine.checkpoint import install_checkpoint_policy
 from mmext.utils import InputError, exit_on_input_error
-from mmext.utils.config import (add_config_args, add_launcher_args, load_config,
-                                 parse_launcher_args)
+from mmext.utils.config import add_config_args, add_launcher_args, parse_launcher_args
 from mmext.utils.score_range import score_thr_arg
-from mmext.utils.test_config import prepare_test_cfg
 
 
 def parse_args(argv=None):
@@ -58,23 +56,16 @@ def submission_args(args):
                 overwrite=args.force)
 
 
-def build_test_config(args):
-    cfg = load_config(args.config, args.cfg_options, args.data_root)
-    if args.trust_checkpoint:  # before prepare_test_cfg reads the checkpoint's meta
-        trust_checkpoint(args.checkpoint)
-    prepare_test_cfg(cfg, args.checkpoint, args.config, work_dir=args.work_dir,
-                     launcher=args.launcher, show=args.show, show_dir=args.show_dir,
-                     wait_time=args.wait_time, tta=args.tta, out=args.out,
-                     submission=submission_args(args), cfg_options=args.cfg_options)
-    if args.um_per_px:
-        cfg.um_per_px = args.um_per_px
-    return cfg
-
-
 def main(argv=None):
     args = parse_args(argv)
+    install_checkpoint_policy()
     with exit_on_input_error(config=args.config):
-        cfg = build_test_config(args)
+        cfg = build_test_config(
+            args.config, args.checkpoint, args.cfg_options, args.data_root,
+            trust_checkpoint=args.trust_checkpoint, um_per_px=args.um_per_px,
+            work_dir=args.work_dir, launcher=args.launcher, show=args.show,
+            show_dir=args.show_dir, wait_time=args.wait_time, tta=args.tta, out=args.out,
+            submission=submission_args(args))
         outputs = [('submission', args.submission)] if args.submission else []
         return run_test(cfg, args.launcher, args.verbose, outputs)
 

@@ -5,16 +5,10 @@ Flags follow the upstream tools: ``--work-dir --cfg-options --resume [path] --am
 """
 import argparse
 
-from mmengine.logging import print_log
-
-from mmext.engine.checkpoint import trust_checkpoint
-from mmext.engine.console import Console, last_val_metrics, run_outputs
-from mmext.engine.cpu_distributed import setup_cpu_distributed
-from mmext.engine.resume import find_resumable_checkpoint
+from mmext.apis.train import build_train_config, train
+from mmext.engine.checkpoint import install_checkpoint_policy
 from mmext.utils import exit_on_input_error
-from mmext.utils.config import (add_checkpoint_fit_hook, add_config_args, add_launcher_args,
-                                drop_pretrained_init, enable_amp, enable_auto_scale_lr,
-                                load_config, parse_launcher_args, set_resume, set_work_dir)
+from mmext.utils.config import add_config_args, add_launcher_args, parse_launcher_args
 
 
 def parse_args(argv=None):
@@ -32,39 +26,14 @@ def parse_args(argv=None):
     return parse_launcher_args(parser, argv)
 
 
-def build_train_config(args):
-    cfg = load_config(args.config, args.cfg_options, args.data_root)
-    cfg.launcher = args.launcher
-    set_work_dir(cfg, args.work_dir, args.config)
-    if args.amp:
-        enable_amp(cfg)
-    if args.auto_scale_lr:
-        enable_auto_scale_lr(cfg, args.config)
-    set_resume(cfg, args.resume)
-    add_checkpoint_fit_hook(cfg, finetune=True)  # a resume must fit; load_from may not
-    checkpoint = cfg.get('load_from')
-    if cfg.get('resume') and not checkpoint:
-        checkpoint = cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
-    if checkpoint:
-        # every weight comes from the checkpoint: skip init_cfg downloads
-        for path in drop_pretrained_init(cfg):
-            print_log(f'{path}: Pretrained init skipped, weights come from the checkpoint',
-                      logger='current')
-        if args.trust_checkpoint:
-            trust_checkpoint(checkpoint)
-    return cfg
-
-
 def main(argv=None):
     args = parse_args(argv)
+    install_checkpoint_policy()
     with exit_on_input_error(config=args.config):
-        cfg = build_train_config(args)
-        setup_cpu_distributed(cfg, args.launcher)
-        with Console(args.verbose) as console:
-            runner = console.build(cfg)
-            runner.train()
-        console.summary('training finished', last_val_metrics(runner),
-                        [('checkpoints', runner.work_dir)] + run_outputs(runner, report=False))
+        cfg = build_train_config(args.config, args.work_dir, args.cfg_options, args.data_root,
+                                 args.launcher, amp=args.amp, auto_scale_lr=args.auto_scale_lr,
+                                 resume=args.resume, trust_checkpoint=args.trust_checkpoint)
+        train(cfg, args.launcher, args.verbose)
 
 
 if __name__ == '__main__':

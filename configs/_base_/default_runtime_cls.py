@@ -16,7 +16,7 @@
 #   monitor to, e.g., 'accuracy/top1').
 _base_ = ['mmpretrain::_base_/default_runtime.py']
 
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmext.modules'], allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
 default_hooks = dict(

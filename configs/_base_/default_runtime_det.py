@@ -3,7 +3,7 @@
 # auto_scale_lr come with the model config; mmdet's runtime defines ``default_hooks``, so
 # the particle ones are ``particle_default_hooks`` (see datasets/particles_instance.py).
 # Test-time limits and thresholds: particle_test_cfg.py.
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmext.modules'], allow_failed_imports=False)
 
 # FiniteLossHook: stop at the first NaN/inf loss, naming the iteration
 particle_default_hooks = dict(

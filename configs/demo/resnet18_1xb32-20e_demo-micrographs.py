@@ -31,7 +31,8 @@ test_pipeline = [
 # images/ + metadata.csv, split by sample into {train,val,test}.csv (the demo generator
 # runs the same split as tools/dataset_converters/split_dataset.py metadata.csv --group-column sample_key)
 dataset = dict(type='CSVDataset', data_root=data_root, data_prefix='images/',
-               split_by_folder=False, metainfo=dict(classes=classes))
+               split_by_folder=False, metainfo=dict(classes=classes),
+               label_column='primary_microconstituent')  # the demo data's UHCSDB column
 train_dataloader = dict(
     batch_size=32, num_workers=2, persistent_workers=True,
     sampler=dict(type='ClassBalancedSampler', mode='sqrt'),

@@ -1,4 +1,5 @@
 """High-level workflows built on the registered parts (no registration here)."""
-from .run_test import run_test
+from .run_test import build_test_config, run_test
+from .train import build_train_config, train
 
-__all__ = ['run_test']
+__all__ = ['build_test_config', 'build_train_config', 'run_test', 'train']

@@ -95,7 +95,7 @@ class ParticleApp:
         """``dict(path, rles, scores)`` of every prediction above the model's floor."""
         from mmdet.apis import inference_detector
 
-        from mmext.evaluation.functional.rle import encode_masks
+        from mmext.structures.rle import encode_masks
         _read_image(path)
         pred = inference_detector(self.model, path, test_pipeline=self.pipeline).pred_instances
         return dict(path=path, rles=encode_masks(pred.masks),

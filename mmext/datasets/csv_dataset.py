@@ -26,7 +26,7 @@ from mmpretrain.datasets import BaseDataset
 from mmext.registry import CLS_DATASETS
 from mmext.utils import InputError
 from mmext.utils.images import IMG_EXTENSIONS
-from .split import read_csv_table
+from .split import LABEL_COLUMN, read_csv_table
 
 _RESERVED_KEYS = ('img_path', 'gt_label', 'sample_idx')
 SPLIT_VALUES = ('train', 'val', 'test')
@@ -44,7 +44,7 @@ class CSVDataset(BaseDataset):
         path_column (str): Column with the image file name (relative to
             ``data_prefix``). Defaults to ``'path'``.
         label_column (str): Column with the class name.
-            Defaults to ``'primary_microconstituent'``.
+            Defaults to :data:`~mmext.datasets.split.LABEL_COLUMN` (``'label'``).
         split_by_folder (bool): If True (default, and no ``split_column``), take the
             rows whose file is in the split folder, and reject images there without a
             CSV row. If False, take every row and require its image to exist under
@@ -75,7 +75,7 @@ class CSVDataset(BaseDataset):
                  data_root: str = '',
                  data_prefix: str = '',
                  path_column: str = 'path',
-                 label_column: str = 'primary_microconstituent',
+                 label_column: str = LABEL_COLUMN,
                  split_by_folder: bool = True,
                  split_column: Optional[str] = None,
                  split: Optional[str] = None,

@@ -14,8 +14,8 @@ import numpy as np
 
 from mmext.utils import InputError
 from mmext.utils.csv_text import write_csv
-from .split import (find_class_files, read_csv_table, split_csv_rows, write_classes,
-                    write_file_list)
+from .split import (LABEL_COLUMN, find_class_files, read_csv_table, split_csv_rows,
+                    write_classes, write_file_list)
 
 FOLD_SPLITS = ('train', 'val', 'test')
 
@@ -54,7 +54,7 @@ class FoldSource:
         group_column (str, optional): CSV column with the group (physical sample).
     """
 
-    def __init__(self, path, label_column='primary_microconstituent', group_column=None):
+    def __init__(self, path, label_column=LABEL_COLUMN, group_column=None):
         self.path = path
         self.is_csv = osp.isfile(path)
         if self.is_csv:

@@ -32,40 +32,15 @@ from mmengine.logging import print_log
 from mmext.registry import DET_DATASETS
 from mmext.utils import InputError
 from mmext.utils.images import folder_images
-from .coco_checks import (annotation_field_problems, load_coco_checked, numeric_box,
-                          segmentation_problem)
+from mmext.structures.coco_checks import (annotation_field_problems, load_coco_checked, numeric_box,
+                                          segmentation_problem)
 
 
 # reasons, in the order an annotation is checked
-BAD_POLYGON_ODD = 'polygon with an odd number of coordinates'
-BAD_POLYGON_SHORT = 'polygon with < 3 points'
-BAD_RLE = 'RLE without counts/size or of another size than its image'
-NO_SEGMENTATION = 'no segmentation'
 ZERO_AREA_BOX = 'zero-area box'
 MISSING_IMAGE = 'annotation of a missing image id'
 UNKNOWN_CATEGORY = 'unknown category id'
 IMAGE_NOT_ON_DISK = 'image file missing on disk'
-
-
-def _segmentation_problem(seg, img_hw) -> Optional[str]:
-    """The reason a COCO ``segmentation`` is unusable, or None when it is fine."""
-    if isinstance(seg, list):
-        if not seg:
-            return NO_SEGMENTATION
-        lengths = [len(p) if isinstance(p, (list, tuple)) else 1 for p in seg]
-        if any(n % 2 for n in lengths):
-            return BAD_POLYGON_ODD
-        if min(lengths) < 6:
-            return BAD_POLYGON_SHORT
-        return None
-    if isinstance(seg, dict):
-        size = seg.get('size')
-        if seg.get('counts') is None or size is None:
-            return BAD_RLE
-        if img_hw is not None and tuple(size) != img_hw:
-            return BAD_RLE
-        return None
-    return NO_SEGMENTATION
 
 
 def find_invalid_annotations(dataset: dict, img_root: Optional[str] = None,
@@ -105,12 +80,11 @@ def find_invalid_annotations(dataset: dict, img_root: Optional[str] = None,
                 reasons[i] = reason
         for i, reason in annotation_field_problems(anns):  # duplicate id, NaN bbox, area
             reasons[i] = reasons[i] or reason
-        # the segmentation check runs per annotation (polygon lengths)
+        # the one segmentation validator (structures.coco_checks), per annotation
         for i, ann in enumerate(anns):
             if reasons[i] is None:
                 hw = img_hw.get(ann['image_id'])
-                reasons[i] = (_segmentation_problem(ann.get('segmentation'), hw)
-                              or segmentation_problem(ann.get('segmentation'), hw))
+                reasons[i] = segmentation_problem(ann.get('segmentation'), hw)
     bad_anns = [(i, r) for i, r in enumerate(reasons) if r is not None]
     return bad_anns, missing_imgs
 

@@ -28,6 +28,10 @@ from mmext.utils.images import IMG_EXTENSIONS
 
 DEFAULT_NAMES = {2: ('train', 'val'), 3: ('train', 'val', 'test')}
 
+#: The CSV column with the class name unless a config or tool names one (UHCSDB's
+#: configs name ``primary_microconstituent``).
+LABEL_COLUMN = 'label'
+
 
 def find_class_files(root, extensions=IMG_EXTENSIONS) -> Dict[str, List[str]]:
     """Map each class folder of ``root`` (sorted) to its image paths relative to ``root``."""
@@ -216,7 +220,7 @@ def split_csv_rows(labels: Sequence[str], ratios: Sequence[float], seed: int = 0
 
 
 def write_csv_split(csv_path, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None,
-                    label_column='primary_microconstituent', group_column=None):
+                    label_column=LABEL_COLUMN, group_column=None):
     """Split the rows of one annotation CSV into ``<name>.csv`` files + ``classes.txt``.
 
     Returns ``{'classes', 'counts': {split: [per-class]}, 'groups': {split: n} (empty

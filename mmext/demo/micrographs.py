@@ -226,7 +226,8 @@ def _write_micrographs(root, rng, samples, render, seed):
                              primary_microconstituent=label))
     csv_path = osp.join(root, 'metadata.csv')
     write_csv(csv_path, CSV_COLUMNS, rows)
-    summary = write_csv_split(csv_path, SPLIT_RATIOS, seed, group_column='sample_key')
+    summary = write_csv_split(csv_path, SPLIT_RATIOS, seed, group_column='sample_key',
+                              label_column='primary_microconstituent')  # UHCSDB's column
     return {name: sum(n) for name, n in summary['counts'].items()}
 
 

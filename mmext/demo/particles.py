@@ -134,7 +134,7 @@ def simulated_predictions(gt_rles, rng, miss=0.1, false=1):
     """Imperfect predictions made from ground-truth RLEs (for report demos, tests and
     benchmarks): each particle shifted by up to 2 px, a ``miss`` fraction dropped, a
     few duplicated, ``false`` blobs where nothing is. Returns ``(rles, scores)``."""
-    from mmext.evaluation.functional.rle import encode_masks
+    from mmext.structures.rle import encode_masks
     if not gt_rles:
         return [], np.zeros(0)
     h, w = gt_rles[0]['size']

@@ -18,7 +18,8 @@ what rebuilding those needs, and nothing that can run code or change state:
 A file the user trusts can still be loaded in full with :func:`trust_checkpoint`
 (``--trust-checkpoint`` in the tools), which logs a warning.
 
-It also re-registers mmengine's checkpoint schemes (the supported extension point) so
+Nothing is installed at import: :func:`install_checkpoint_policy` (called by the tools)
+does it. It also re-registers mmengine's checkpoint schemes (the supported extension point) so
 that a local file that is no checkpoint, a refused pickle, or a download that cannot be
 made offline, ends in one clear line.
 """
@@ -189,5 +190,8 @@ def register_checkpoint_loaders():
             CheckpointLoader.register_scheme(prefixes=prefix, force=True)(wrapped)
 
 
-register_safe_globals()
-register_checkpoint_loaders()
+def install_checkpoint_policy():
+    """Install this module's policy (safe globals, mmext's loaders); the tools call it
+    (idempotent). Importing the module changes nothing."""
+    register_safe_globals()
+    register_checkpoint_loaders()

@@ -6,9 +6,9 @@ import numpy as np
 from pycocotools.cocoeval import COCOeval
 
 from mmext.evaluation.functional.iou_weighted_f1 import iou_weighted_f1
-from mmext.evaluation.functional.rle import gt_rles_by_image
+from mmext.structures.rle import gt_rles_by_image
 from mmext.utils import InputError
-from .coco_io import load_coco_gt, load_results, result_rles_by_image
+from mmext.structures.coco_io import load_coco_gt, load_results, result_rles_by_image
 
 
 def coco_map(coco_gt, results, iou_type: str) -> dict:

@@ -19,14 +19,14 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from mmext.evaluation.functional.rle import gt_rles_by_image
+from mmext.structures.rle import gt_rles_by_image
 from mmext.evaluation.functional.shape_metrics import (AREA_METRICS, LENGTH_METRICS,
                                                        METRICS, compare_distributions,
                                                        shape_metrics_from_rles, summarize,
                                                        to_physical)
 from mmext.utils import InputError, atomic_save
 from mmext.utils.jsonio import read_json
-from .coco_io import load_coco_gt, load_results
+from mmext.structures.coco_io import load_coco_gt, load_results
 from .tables import write_table
 
 #: Metrics summarised and plotted (centroids and orientation are per-instance only).

@@ -10,49 +10,17 @@ sets that variable first.
 """
 import os.path as osp
 
+from .config_walk import iter_datasets, iter_evaluators
 from .errors import InputError
 
 #: the root variables, in the order they are looked up (particle configs sit beside
 #: mmdet's COCO dataset config, whose own ``data_root`` is 'data/coco/')
 ROOT_KEYS = ('particle_data_root', 'data_root')
-DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-EVALUATORS = ('val_evaluator', 'test_evaluator')
 
 
 def root_key(cfg):
     """The name of the config's root variable, or None when it has none."""
     return next((key for key in ROOT_KEYS if isinstance(cfg.get(key), str)), None)
-
-
-def iter_datasets(cfg):
-    """Yield ``(dataloader name, dataset dict)`` for each dataset of the config,
-    including those inside dataset wrappers (``dataset=`` / ``datasets=[...]``)."""
-    for name in DATALOADERS:
-        loader = cfg.get(name)
-        if not isinstance(loader, dict):
-            continue
-        stack = [loader.get('dataset')]
-        while stack:
-            dataset = stack.pop()
-            if isinstance(dataset, dict):
-                yield name, dataset
-                stack.append(dataset.get('dataset'))
-                stack.extend(dataset.get('datasets') or [])
-
-
-def iter_evaluators(cfg, names=EVALUATORS):
-    """Yield ``(dotted path, metric dict)`` for each metric of the evaluators ``names``
-    (a metric dict, a list of them, or an ``Evaluator`` dict with ``metrics=``)."""
-    for name in names:
-        evaluator = cfg.get(name)
-        if isinstance(evaluator, dict) and 'metrics' in evaluator:
-            name, evaluator = f'{name}.metrics', evaluator['metrics']
-        if isinstance(evaluator, dict):
-            yield name, evaluator
-        elif isinstance(evaluator, (list, tuple)):
-            for i, metric in enumerate(evaluator):
-                if isinstance(metric, dict):
-                    yield f'{name}.{i}', metric
 
 
 def _under(path, root):

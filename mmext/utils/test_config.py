@@ -13,6 +13,7 @@ from typing import Optional
 
 from .config import (add_checkpoint_fit_hook, apply_tta, drop_pretrained_init, get_scope,
                      set_work_dir)
+from .config_walk import inner_dataset, iter_evaluators
 from .errors import InputError
 
 
@@ -32,16 +33,6 @@ def enable_visualization(cfg, show=False, show_dir=None, wait_time=2.0, path='')
         vis.update(enable=True, out_dir=show_dir)
 
 
-def _metrics(evaluator) -> list:
-    """The metric configs of a ``test_evaluator`` (a dict, a list or an Evaluator dict)."""
-    if isinstance(evaluator, (list, tuple)):
-        return list(evaluator)
-    if isinstance(evaluator, dict) and 'metrics' in evaluator:
-        metrics = evaluator['metrics']
-        return list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-    return [evaluator] if evaluator else []
-
-
 def add_dump_metric(cfg, out):
     """``--out``: the family's upstream metric that pickles the predictions."""
     if get_scope(cfg) == 'mmdet':
@@ -50,14 +41,7 @@ def add_dump_metric(cfg, out):
         dump = dict(type='DumpDetResults', out_file_path=out)
     else:
         dump = dict(type='DumpResults', out_file_path=out)
-    cfg.test_evaluator = _metrics(cfg.get('test_evaluator')) + [dump]
-
-
-def _innermost_dataset(loader):
-    dataset = loader.dataset
-    while 'dataset' in dataset and 'ann_file' not in dataset:  # dataset wrappers
-        dataset = dataset.dataset
-    return dataset
+    cfg.test_evaluator = [m for _, m in iter_evaluators(cfg, ('test_evaluator',))] + [dump]
 
 
 def use_submission(cfg, outfile, ann_file=None, img_dir=None, score_thr=0.0,
@@ -71,7 +55,7 @@ def use_submission(cfg, outfile, ann_file=None, img_dir=None, score_thr=0.0,
     if get_scope(cfg) != 'mmdet':
         raise InputError('a submission needs a particle (mmdet scope) config')
     loader = cfg.test_dataloader
-    dataset = _innermost_dataset(loader)
+    dataset = inner_dataset(loader.dataset, 'ann_file')[1]
     root = dataset.get('data_root') or ''
     if ann_file is not None or img_dir is not None:
         if img_dir is None:

@@ -1,7 +1,7 @@
 """Figures of the particle report: outline overlays, size distribution, score sweep.
 
 Overlays are drawn with OpenCV from each instance's bounding-box crop of its RLE
-(:func:`mmext.evaluation.functional.rle.decode_crop`), never from full-image masks;
+(:func:`mmext.structures.rle.decode_crop`), never from full-image masks;
 plots use matplotlib's Agg ``Figure`` (no pyplot state). Every file is written atomically.
 """
 import cv2
@@ -11,7 +11,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from pycocotools import mask as mask_utils
 
-from mmext.evaluation.functional.rle import decode_crop
+from mmext.structures.rle import decode_crop
 from mmext.utils import InputError, atomic_save
 from mmext.utils.images import read_display_image
 from .cls_plots import _save

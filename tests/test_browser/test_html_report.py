@@ -6,8 +6,8 @@ import numpy as np
 
 from mmext.demo.particles import make_particle_dataset, simulated_predictions
 from mmext.reports.classification_report import write_classification_report
-from mmext.evaluation.functional.rle import gt_rles_by_image
-from mmext.reports.coco_io import load_coco_gt
+from mmext.structures.rle import gt_rles_by_image
+from mmext.structures.coco_io import load_coco_gt
 from mmext.reports.particle_report import write_particle_report
 from mmext.visualization.html_report import write_classification_html, write_particle_html
 

@@ -11,7 +11,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-import mmext
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 import mmpretrain  # noqa: F401
 from mmext.datasets.split import write_split
 from mmext.demo import make_micrograph_dataset
@@ -77,7 +77,7 @@ def test_config(path, data):
     cfg = Config.fromfile(path)
     job = cfg_id(path).split('/')[0]
     assert cfg.default_scope == 'mmpretrain'
-    assert cfg.custom_imports['imports'] == ['mmext']
+    assert cfg.custom_imports['imports'] == ['mmext.modules']
     classes = cfg.classes
     assert cfg.model.head.num_classes == cfg.data_preprocessor.num_classes == len(classes)
     ckpt = cfg.model.backbone.get('init_cfg')

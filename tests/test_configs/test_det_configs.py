@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from pycocotools.coco import COCO
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.demo import make_particle_dataset
 from mmext.evaluation.functional import iou_weighted_f1
 from mmext.utils.config import apply_tta, drop_pretrained_init
@@ -67,7 +67,7 @@ def test_config_builds(path, data_root):
     from mmdet.registry import DATASETS, MODELS
     cfg = _load(path, data_root)
     assert cfg.default_scope == 'mmdet'
-    assert cfg.custom_imports.imports == ['mmext']
+    assert cfg.custom_imports.imports == ['mmext.modules']
     # the batch is the one the name says (1xbN), and --auto-scale-lr scales from it
     batch = int(re.search(r'_1xb(\d+)-', osp.basename(path)).group(1))
     assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=batch)

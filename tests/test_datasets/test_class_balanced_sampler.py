@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmengine.registry import DATA_SAMPLERS
 from mmext.datasets.samplers import ClassBalancedSampler
 from mmpretrain.registry import DATA_SAMPLERS as CLS_DATA_SAMPLERS

@@ -7,12 +7,12 @@ import pytest
 from mmengine.registry import DefaultScope
 from PIL import Image
 
-import mmext  # noqa: F401  (registration)
-from mmext.datasets import CSVDataset
+import mmext.modules  # noqa: F401  (registers mmext's modules)
+from mmext.datasets.csv_dataset import CSVDataset
 from mmext.utils import InputError
 from mmpretrain.registry import DATASETS
 
-COLUMNS = ['path', 'magnification', 'primary_microconstituent']
+COLUMNS = ['path', 'magnification', 'label']
 
 
 def write_png(path, mode):
@@ -43,10 +43,10 @@ def make_set(root, rows, split_files):
 
 def good_rows():
     return [
-        dict(path='a1.png', magnification='500x', primary_microconstituent='pearlite'),
-        dict(path='a2.png', magnification='', primary_microconstituent='spheroidite'),
-        dict(path='a3.png', magnification='1000x', primary_microconstituent='network'),
-        dict(path='a4.png', magnification='1000x', primary_microconstituent='pearlite'),
+        dict(path='a1.png', magnification='500x', label='pearlite'),
+        dict(path='a2.png', magnification='', label='spheroidite'),
+        dict(path='a3.png', magnification='1000x', label='network'),
+        dict(path='a4.png', magnification='1000x', label='pearlite'),
     ]
 
 
@@ -101,14 +101,14 @@ def test_palette_and_grayscale_become_three_channel_rgb(tmp_path):
 
 
 def test_missing_column(tmp_path):
-    rows = [dict(path='a1.png', label='pearlite')]
+    rows = [dict(path='a1.png', phase='pearlite')]  # no 'label' column
     root = make_set(tmp_path, rows, {'train': ['a1.png']})
-    with pytest.raises(InputError, match="missing column 'primary_microconstituent'"):
+    with pytest.raises(InputError, match="missing column 'label'"):
         build(root)
 
 
 def test_duplicate_path(tmp_path):
-    rows = good_rows() + [dict(path='a2.png', magnification='', primary_microconstituent='x')]
+    rows = good_rows() + [dict(path='a2.png', magnification='', label='x')]
     root = make_set(tmp_path, rows, {'train': ['a1.png']})
     with pytest.raises(InputError, match=r"line 6: duplicate path 'a2.png' \(first at line 3\)"):
         build(root)
@@ -122,9 +122,9 @@ def test_unknown_label_when_classes_given(tmp_path):
 
 def test_empty_label_cell(tmp_path):
     rows = good_rows()
-    rows[1]['primary_microconstituent'] = ''
+    rows[1]['label'] = ''
     root = make_set(tmp_path, rows, {'train': ['a1.png', 'a2.png']})
-    with pytest.raises(InputError, match="line 3: empty 'primary_microconstituent' cell"):
+    with pytest.raises(InputError, match="line 3: empty 'label' cell"):
         build(root)
     # the same empty cell outside the split does not matter
     assert len(build(make_set(tmp_path / 'b', rows, {'train': ['a1.png']}))) == 1
@@ -161,7 +161,8 @@ def test_demo_micrographs(tmp_path):
     counts = demo.make_micrograph_dataset(str(tmp_path), seed=0,
                                           counts={'pearlite': 6, 'network': 4}, size=(16, 16))
     sizes = [len(CSVDataset(ann_file=f'{split}.csv', data_root=str(tmp_path),
-                            data_prefix='images', split_by_folder=False))
+                            data_prefix='images', split_by_folder=False,
+                            label_column='primary_microconstituent'))  # UHCSDB's column
              for split in ('train', 'val', 'test')]
     assert sizes == [counts['train'], counts['val'], counts['test']]
 
@@ -206,7 +207,7 @@ def test_split_column_with_unknown_value_names_the_row(tmp_path):
 def test_classes_from_the_split_tools_listing(tmp_path, caplog):
     """Split CSVs share classes.txt: a split missing a class keeps the indices."""
     from mmext.datasets.split import write_csv_split
-    rows = [dict(path=f'{c}{i}.png', sample_key=f'{c}{i // 2}', primary_microconstituent=c)
+    rows = [dict(path=f'{c}{i}.png', sample_key=f'{c}{i // 2}', label=c)
             for c, n in (('pearlite', 8), ('network', 6), ('martensite', 2)) for i in range(n)]
     root = one_folder_set(tmp_path, rows)
     write_csv_split(osp.join(root, 'metadata.csv'), (0.5, 0.5), seed=0,

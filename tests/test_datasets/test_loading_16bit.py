@@ -103,7 +103,7 @@ def test_bad_depth_max_and_truncated_16bit_file(files):
 
 @pytest.mark.parametrize('scope', ['mmpretrain', 'mmdet'])
 def test_built_from_both_scopes(files, scope):
-    import mmext  # noqa: F401
+    import mmext.modules  # noqa: F401  (registers mmext's modules)
     from mmengine.registry import TRANSFORMS
     init_default_scope(scope)
     t = TRANSFORMS.build(dict(type='CheckedLoadImageFromFile', depth_max=4095))

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as mask_utils
 
-from mmext.datasets import CSVDataset, ParticleDataset
-from mmext.datasets.coco_checks import rle_problem
-from mmext.reports.coco_io import load_coco_gt, load_results
+from mmext.datasets.csv_dataset import CSVDataset
+from mmext.datasets.particle_dataset import ParticleDataset
+from mmext.structures.coco_checks import rle_problem
+from mmext.structures.coco_io import load_coco_gt, load_results
 from mmext.utils import InputError
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-import mmext  # noqa: F401
-from mmext.datasets import ParticleDataset
+import mmext.modules  # noqa: F401  (registers mmext's modules)
+from mmext.datasets.particle_dataset import ParticleDataset
 from mmext.demo import make_particle_dataset
 from mmext.utils import InputError
 

@@ -110,7 +110,7 @@ def test_tool(tmp_path, capsys):
 
 
 def write_metadata(path, n_samples=40, seed=0):
-    """A UHCSDB-like CSV: 1-5 micrographs per sample, 3 classes at 6:3:1."""
+    """A CSV of micrographs (generic label column): 1-5 micrographs per sample, 3 classes at 6:3:1."""
     import csv
     import random
     rng = random.Random(seed)
@@ -119,7 +119,7 @@ def write_metadata(path, n_samples=40, seed=0):
         label = rng.choice(['pearlite'] * 6 + ['network'] * 3 + ['martensite'])
         for k in range(rng.randint(1, 5)):
             rows.append(dict(path=f'm{s}_{k}.png', sample_key=f'S{s}',
-                             primary_microconstituent=label))
+                             label=label))
     with open(path, 'w', newline='') as f:
         writer = csv.DictWriter(f, list(rows[0]))
         writer.writeheader()
@@ -145,10 +145,10 @@ def test_csv_split_keeps_groups_whole_and_stratifies(tmp_path):
     assert not (groups['train'] & groups['val'] or groups['train'] & groups['test']
                 or groups['val'] & groups['test'])
     for s, split in splits.items():
-        assert set(split[0]) == {'path', 'sample_key', 'primary_microconstituent'}
+        assert set(split[0]) == {'path', 'sample_key', 'label'}
         share = len(split) / len(rows)
         assert abs(share - {'train': 0.7, 'val': 0.15, 'test': 0.15}[s]) < 0.1, (s, share)
-        assert summary['counts'][s] == [sum(r['primary_microconstituent'] == c for r in split)
+        assert summary['counts'][s] == [sum(r['label'] == c for r in split)
                                         for c in summary['classes']]
     assert (tmp_path / 'classes.txt').read_text().split() == \
         ['martensite', 'network', 'pearlite']
@@ -172,7 +172,7 @@ def test_csv_split_deterministic_and_ungrouped_exact(tmp_path):
 
 @pytest.mark.parametrize('extra, message', [
     (['--group-column', 'sample'], "metadata.csv: missing column 'sample' (columns: path, "
-     "sample_key, primary_microconstituent)"),
+     "sample_key, label)"),
     (['--label-column', 'phase'], "metadata.csv: missing column 'phase'"),
 ])
 def test_split_tool_bad_columns(run_tool, tmp_path, extra, message):

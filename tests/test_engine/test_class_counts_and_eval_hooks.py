@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.testing import RunnerTestCase
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.demo import make_micrograph_dataset
 from mmext.models.losses import class_weights_from_counts
 
@@ -18,7 +18,8 @@ CLASSES = ('martensite', 'network', 'pearlite')
 def tiny_cfg(work_dir, data_root, max_epochs=1):
     pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
     dataset = dict(type='CSVDataset', data_root=data_root, data_prefix='images',
-                   split_by_folder=False, metainfo=dict(classes=CLASSES), pipeline=pipeline)
+                   split_by_folder=False, metainfo=dict(classes=CLASSES), pipeline=pipeline,
+                   label_column='primary_microconstituent')  # the demo data's UHCSDB column
     loader = dict(batch_size=8, num_workers=0, dataset=dataset)
     return Config(dict(
         work_dir=work_dir,

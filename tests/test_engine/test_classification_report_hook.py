@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from mmengine.testing import RunnerTestCase
 
-import mmext  # noqa: F401  (registers the hook)
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 
 CLASSES = ('blue', 'green', 'red')
 

@@ -21,7 +21,7 @@ MAX_ITERS, CKPT_INTERVAL, KILL_AFTER = 16, 4, 14  # 10 iterations per epoch: kil
 # a 2-class ResNet-18 of 8 base channels (also used by the bad-input matrix)
 TINY_MODEL = """
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmext.modules'], allow_failed_imports=False)
 model = dict(
     type='ImageClassifier',
     data_preprocessor=dict(num_classes=2, mean=[127.5] * 3, std=[64.] * 3, to_rgb=True),
@@ -79,7 +79,7 @@ def tiny(tmp_path_factory):
                           lr=0.01)
     (root / 'tiny.py').write_text(cfg)
     (root / 'tiny_paused.py').write_text(
-        cfg + "custom_imports = dict(imports=['mmext', 'pause_hook'])\n"
+        cfg + "custom_imports = dict(imports=['mmext.modules', 'pause_hook'])\n"
         "custom_hooks = [dict(type='PauseAfterIterHook')]\n")
     return root, marker
 

@@ -3,7 +3,7 @@ import os.path as osp
 import torch
 from mmengine.testing import RunnerTestCase
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.engine.hooks import ResumableEarlyStoppingHook
 
 

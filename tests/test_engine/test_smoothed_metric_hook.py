@@ -5,7 +5,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.testing import RunnerTestCase
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.registry import METRICS
 from mmext.utils import InputError
 

@@ -12,7 +12,7 @@ from mmengine.structures import InstanceData
 from pycocotools import mask as mask_utils
 
 from mmext.evaluation.functional import counts_from_ious, iou_weighted_f1
-from mmext.evaluation.functional.rle import encode_masks
+from mmext.structures.rle import encode_masks
 from mmext.testing import iou_weighted_f1_reference, load_tool
 
 H, W = 40, 60

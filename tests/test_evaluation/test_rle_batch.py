@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as mask_utils
 
-from mmext.datasets.coco_checks import rle_problem
-from mmext.evaluation.functional.rle import decode_counts_strings
-from mmext.reports.coco_io import well_formed_rles
+from mmext.structures.coco_checks import rle_problem
+from mmext.structures.rle import decode_counts_strings
+from mmext.structures.coco_io import well_formed_rles
 
 
 def _runs(mask):

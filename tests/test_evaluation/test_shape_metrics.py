@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from mmext.evaluation.functional.rle import decode_crop, encode_masks, rle_counts
+from mmext.structures.rle import decode_crop, encode_masks, rle_counts
 from mmext.evaluation.functional.shape_metrics import (compare_distributions,
                                                        feret_diameters,
                                                        shape_metrics_from_rles, summarize,

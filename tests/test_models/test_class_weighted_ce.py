@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.models.losses import class_weights_from_counts
 from mmpretrain.registry import MODELS
 

@@ -7,7 +7,7 @@ from pycocotools import mask as mask_utils
 from mmext.datasets.transforms.distance_target import (DISTANCE_SCALE,
                                                        GenerateDistanceTarget,
                                                        instance_distance_map)
-from mmext.evaluation.functional.rle import encode_label_map, encode_masks
+from mmext.structures.rle import encode_label_map, encode_masks
 from mmext.models.utils import instances_from_maps, tile_spans, tiled_forward
 
 

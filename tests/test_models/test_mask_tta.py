@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.models.tta import MaskTTAModel, merge_instances, unflip_masks
 from mmext.testing import merge_instances_dense
 

@@ -4,7 +4,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.models.classifiers import grid_starts
 
 

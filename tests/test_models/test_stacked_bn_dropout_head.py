@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 

@@ -18,9 +18,9 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from mmext.reports.classification_report import write_classification_report
-from mmext.evaluation.functional import (confusion_matrices, per_class_report, pr_report,
-                                         roc_report, summary_metrics, topk_predictions,
-                                         tsne_embedding)
+from mmext.evaluation.functional.cls_metrics import (confusion_matrices, per_class_report,
+                                                     pr_report, roc_report, summary_metrics,
+                                                     topk_predictions, tsne_embedding)
 from mmext.visualization.cls_plots import grid_layout
 from mmext.visualization.train_log import find_scalar_logs, load_scalar_logs
 

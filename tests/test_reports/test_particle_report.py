@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from mmext.evaluation.functional.particle_matching import match_image
-from mmext.evaluation.functional.rle import encode_masks
+from mmext.structures.rle import encode_masks
 from mmext.reports.particle_report import write_particle_report
 
 

@@ -27,7 +27,7 @@ DEMO_MIN_MATCHABLE = 4 * 4 * math.sqrt(0.3)
 # a folder-per-class set for mmpretrain's CustomDataset, independent of the demo data
 CLS_CONFIG = """
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmext.modules'], allow_failed_imports=False)
 data_root = {root!r}
 pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=32), dict(type='PackInputs')]
 train_dataloader = dict(batch_size=2, sampler=dict(type='DefaultSampler', shuffle=True),

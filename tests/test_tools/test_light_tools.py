@@ -1,15 +1,15 @@
-"""Tools that need no model import neither torch, mmdet nor mmpretrain (MMEXT_LIGHT), and
-``custom_imports = dict(imports=['mmext'])`` still registers everything."""
+"""``import mmext`` has no side effects, so tools that need no model import neither torch,
+mmdet nor mmpretrain; ``custom_imports = dict(imports=['mmext.modules'])`` registers
+everything."""
 import csv
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from mmext.testing import load_tool, tool_path
+from mmext.testing import tool_path
 
 HEAVY = ('torch', 'mmdet', 'mmpretrain', 'mmcv')
 # runs a tool as a script (run_name='__main__'), then lists what it imported
@@ -22,8 +22,7 @@ print('heavy:', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})
 
 
 def _python(*args, code=RUN_AS_SCRIPT):
-    env = {k: v for k, v in os.environ.items() if k != 'MMEXT_LIGHT'}
-    proc = subprocess.run([sys.executable, '-c', code, *args], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, '-c', code, *args], capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return proc.stdout
@@ -95,11 +94,32 @@ def test_collect_only_is_light(tmp_path):
     assert '| a_particles | 0.25 |' in (tmp_path / 'table.md').read_text()
 
 
-def test_tools_loaded_in_process_set_nothing():
-    for tool in ('eval_iou_f1', 'particle_shapes', 'split_coco', 'split_dataset',
-                 'collect_results'):
-        load_tool(tool)
-    assert 'MMEXT_LIGHT' not in os.environ
+def test_import_mmext_imports_and_patches_nothing():
+    """A fresh process: ``import mmext`` (and the light tools' modules) load no torch, mmdet,
+    mmpretrain or mmcv; registering every module leaves mmengine's checkpoint schemes and
+    torch's safe globals as they were; ``install_checkpoint_policy`` changes both."""
+    code = f"""
+import sys
+import mmext, mmext.datasets.split, mmext.datasets.coco_split, mmext.evaluation.functional
+print('heavy:', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))
+import torch
+from mmengine.runner.checkpoint import CheckpointLoader
+def ours():  # safe globals of mmext's policy (torch adds its own as its modules load)
+    return [g for g in torch.serialization.get_safe_globals() if 'numpy' in str(g)
+            or 'mmext' in str(g) or 'HistoryBuffer' in str(g)]
+schemes = dict(CheckpointLoader._schemes)
+from mmext.registry import DET_DATASETS, register_all_modules
+register_all_modules()
+print('registered:', 'ParticleDataset' in DET_DATASETS.module_dict)
+print('changed:', CheckpointLoader._schemes != schemes, len(ours()))
+from mmext.engine.checkpoint import install_checkpoint_policy
+install_checkpoint_policy()
+print('installed:', CheckpointLoader._schemes[''].__name__, len(ours()) > 0)
+"""
+    out = _python(code=code)
+    assert 'heavy: []' in out and 'registered: True' in out, out
+    assert 'changed: False 0' in out, out
+    assert 'installed: load_from_local_safe True' in out, out
 
 
 def test_custom_imports_register_everything(coco, tmp_path):
@@ -107,7 +127,7 @@ def test_custom_imports_register_everything(coco, tmp_path):
     family's registry, and a ParticleDataset builds from it."""
     root = coco[0]
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text("custom_imports = dict(imports=['mmext'], allow_failed_imports=False)\n"
+    cfg.write_text("custom_imports = dict(imports=['mmext.modules'], allow_failed_imports=False)\n"
                    f"dataset = dict(type='ParticleDataset', data_root={str(root)!r}, "
                    "ann_file='annotations/train.json', data_prefix=dict(img='images/train/'),"
                    " pipeline=[])\n")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-import mmext  # noqa: F401
+import mmext.modules  # noqa: F401  (registers mmext's modules)
 from mmext.testing import load_tool
 
 CLASSES = ['ferrite', 'pearlite', 'martensite']
@@ -16,7 +16,7 @@ MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 
 CONFIG = f"""
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmext.modules'], allow_failed_imports=False)
 model = dict(
     type='ImageClassifier',
     data_preprocessor=dict(num_classes=3, mean={MEAN}, std={STD}, to_rgb=True),

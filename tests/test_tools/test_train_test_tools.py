@@ -152,7 +152,7 @@ def test_two_process_cpu_training(micrograph_root, tmp_path):
     (tmp_path / 'record_samples.py').write_text(RECORD_SAMPLES_HOOK)
     cfg = tmp_path / 'recorded.py'
     cfg.write_text(f"_base_ = ['{osp.join(REPO, CLS_CFG)}']\n"
-                   "custom_imports = dict(imports=['mmext', 'record_samples'])\n"
+                   "custom_imports = dict(imports=['mmext.modules', 'record_samples'])\n"
                    "custom_hooks = _base_.custom_hooks + [dict(type='RecordSamplesHook')]\n")
     batch = 4
     env = dict(os.environ, PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1',

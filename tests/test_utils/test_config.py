@@ -84,7 +84,7 @@ def _run_tta_pipeline(cfg, img):
     import tempfile
     from mmcv.transforms import Compose
     from mmengine.registry import init_default_scope
-    import mmext  # noqa: F401
+    import mmext.modules  # noqa: F401  (registers mmext's modules)
     init_default_scope('mmpretrain')
     with tempfile.TemporaryDirectory() as tmp:
         path = f'{tmp}/img.png'
@@ -125,7 +125,7 @@ def test_unknown_tta_views_is_one_line():
 def test_tta_keeps_the_models_own_data_preprocessor():
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
-    import mmext  # noqa: F401
+    import mmext.modules  # noqa: F401  (registers mmext's modules)
     cfg = load_config('configs/demo/resnet18-thin_1xb32-20e_demo-texture-micrographs-resized.py')
     assert cfg.data_preprocessor.mean != cfg.model.data_preprocessor.mean  # base vs model
     apply_tta(cfg)

@@ -7,7 +7,8 @@ import pytest
 
 from mmext.utils import InputError
 from mmext.utils.config import load_config
-from mmext.utils.data_root import iter_datasets, iter_evaluators, resolve_data_root, root_key
+from mmext.utils.config_walk import iter_datasets, iter_evaluators
+from mmext.utils.data_root import resolve_data_root, root_key
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)

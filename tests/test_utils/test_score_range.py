@@ -30,7 +30,7 @@ def test_test_py_refuses_at_parsing(capsys):
 
 
 def test_metrics_refuse_thresholds_outside_range(tmp_path):
-    import mmext  # noqa: F401
+    import mmext.modules  # noqa: F401  (registers mmext's modules)
     from mmext.evaluation.metrics.iou_weighted_f1 import IoUWeightedF1Metric
     from mmext.evaluation.metrics.submission import ParticleSubmissionMetric
     with pytest.raises(InputError, match=r'score_thr 1.5 is not in \[0, 1\]'):

@@ -9,18 +9,13 @@ table, written as CSV and Markdown.
 (``--list FILE``, one per line).
 """
 import argparse
-import os
 import os.path as osp
-import sys
 
-if __name__ == '__main__' and '--collect-only' in sys.argv[1:]:  # no training: no torch
-    os.environ.setdefault('MMEXT_LIGHT', '1')
+from mmengine.utils import track_iter_progress
 
-from mmengine.utils import track_iter_progress  # noqa: E402
-
-from mmext.reports.ablation_table import (DEFAULT_METRICS, collect, config_name,  # noqa: E402
+from mmext.reports.ablation_table import (DEFAULT_METRICS, collect, config_name,
                                           run_config, write_tables)
-from mmext.utils import InputError, exit_on_input_error  # noqa: E402
+from mmext.utils import InputError, exit_on_input_error
 
 
 def parse_args(argv=None):

@@ -8,13 +8,9 @@ Python loops take minutes on a competition-sized set, where the F1 takes seconds
 """
 import argparse
 import json
-import os
 
-if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
-    os.environ.setdefault('MMEXT_LIGHT', '1')
-
-from mmext.utils import exit_on_input_error  # noqa: E402
-from mmext.utils.score_range import score_thr_arg  # noqa: E402
+from mmext.utils import exit_on_input_error
+from mmext.utils.score_range import score_thr_arg
 
 
 def parse_args(argv=None):

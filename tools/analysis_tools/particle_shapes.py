@@ -12,13 +12,9 @@ solidity, Feret max/min, centroid (px, and µm with --um-per-px); per image and 
 count, mean, std, D10/D50/D90; with --compare, the differences of the distributions.
 """
 import argparse
-import os
 
-if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
-    os.environ.setdefault('MMEXT_LIGHT', '1')
-
-from mmext.utils import exit_on_input_error  # noqa: E402
-from mmext.utils.score_range import score_thr_arg  # noqa: E402
+from mmext.utils import exit_on_input_error
+from mmext.utils.score_range import score_thr_arg
 
 
 def parse_args(argv=None):

@@ -8,12 +8,8 @@ Writes ``train.json``/``val.json`` (or ``fold_{k}/train.json``/``fold_{k}/val.js
 annotations follow their images; categories and info are kept.
 """
 import argparse
-import os
 
-if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
-    os.environ.setdefault('MMEXT_LIGHT', '1')
-
-from mmext.utils import exit_on_input_error  # noqa: E402
+from mmext.utils import exit_on_input_error
 
 
 def parse_args(argv=None):

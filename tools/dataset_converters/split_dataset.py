@@ -18,14 +18,10 @@ given proportions (with groups: as near as whole groups allow); the same data an
 always give the same files.
 """
 import argparse
-import os
 import os.path as osp
 
-if __name__ == '__main__':  # needs no model: skip registration (torch, mmdet...)
-    os.environ.setdefault('MMEXT_LIGHT', '1')
-
-from mmext.datasets.split import write_csv_split, write_split  # noqa: E402
-from mmext.utils import InputError, exit_on_input_error  # noqa: E402
+from mmext.datasets.split import LABEL_COLUMN, write_csv_split, write_split
+from mmext.utils import InputError, exit_on_input_error
 
 
 def parse_args(argv=None):
@@ -38,7 +34,7 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', help='where to write the files (default: ROOT or the '
                         'CSV\'s folder)')
     parser.add_argument('--names', nargs='+', help='split names (default: train val [test])')
-    parser.add_argument('--label-column', default='primary_microconstituent',
+    parser.add_argument('--label-column', default=LABEL_COLUMN,
                         help='CSV only: the column holding the class')
     parser.add_argument('--group-column',
                         help='CSV only: keep the rows of each group in one split '

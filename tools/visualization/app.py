@@ -34,6 +34,8 @@ def main(argv=None):
             raise InputError('the app needs the optional dependencies: '
                              'pip install -e .[app]') from None
         from mmext.apis.app import build_app, launch
+        from mmext.engine.checkpoint import install_checkpoint_policy
+        install_checkpoint_policy()
         demo = build_app(args.config, args.checkpoint, args.device, args.um_per_px, args.topk)
         print(f'mmext app on http://{args.host}:{args.port} (Ctrl+C to stop)')
         launch(demo, args.host, args.port)

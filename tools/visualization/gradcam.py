@@ -44,8 +44,9 @@ def main(argv=None):
         from mmengine.utils import track_iter_progress
 
         from mmext.apis.cls_inference import build_predictor, list_images
-        from mmext.engine.checkpoint import trust_checkpoint
+        from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
         from mmext.visualization.cam import ClassActivationMapper
+        install_checkpoint_policy()
         images = list_images(args.images)
         if args.trust_checkpoint:
             trust_checkpoint(args.checkpoint)

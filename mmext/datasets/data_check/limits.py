@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, List, Optional
 
-from mmext.utils.data_root import iter_evaluators
+from mmext.utils.config_walk import iter_evaluators
 from .resize import short_type
 
 #: mmdet's CocoMetric default (COCOeval maxDets; AP uses the last)

@@ -10,6 +10,7 @@ import numpy as np
 from mmengine.registry import DATASETS
 
 from mmext.utils import InputError
+from mmext.utils.config_walk import inner_dataset
 
 SPLITS = ('train', 'val', 'test')
 
@@ -39,15 +40,6 @@ class Split:
     stats: dict = field(default_factory=dict)
 
 
-def _inner_dataset_path(loader_key, dataset_cfg):
-    """Dotted path to the (innermost) dataset dict that holds the pipeline."""
-    path, node = f'{loader_key}.dataset', dataset_cfg
-    while isinstance(node, dict) and 'pipeline' not in node and isinstance(
-            node.get('dataset'), dict):
-        path, node = f'{path}.dataset', node['dataset']
-    return path, node
-
-
 def _same_data(a, b):
     """Two dataset dicts read the same images (pipelines and test_mode aside)."""
     def strip(d):
@@ -62,7 +54,7 @@ def find_splits(cfg) -> List[Split]:
         loader = cfg.get(f'{name}_dataloader')
         if not isinstance(loader, dict) or not isinstance(loader.get('dataset'), dict):
             continue
-        path, _ = _inner_dataset_path(f'{name}_dataloader', loader['dataset'])
+        path = f'{name}_dataloader.dataset' + inner_dataset(loader['dataset'], 'pipeline')[0]
         split = Split(name, loader['dataset'], path)
         for earlier in splits:
             if earlier.same_as is None and _same_data(earlier.dataset_cfg, split.dataset_cfg):
@@ -74,7 +66,7 @@ def find_splits(cfg) -> List[Split]:
 
 def inner_dataset_cfg(split):
     """The dataset dict of ``split`` that holds its pipeline (inside any wrapper)."""
-    return _inner_dataset_path(split.name, split.dataset_cfg)[1]
+    return inner_dataset(split.dataset_cfg, 'pipeline')[1]
 
 
 def build_dataset(split):

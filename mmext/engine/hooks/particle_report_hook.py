@@ -11,12 +11,12 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from mmext.registry import DET_HOOKS
-from mmext.utils.data_root import iter_evaluators
+from mmext.utils.config_walk import iter_evaluators
 from .gathered_results import gather_test_results
 
 
 def _pred_rles(pred):
-    from mmext.evaluation.functional.rle import encode_masks
+    from mmext.structures.rle import encode_masks
     masks = pred.get('masks')
     if masks is None:
         return []
@@ -27,7 +27,7 @@ def _pred_rles(pred):
 
 
 def _gt_rles(sample):
-    from mmext.evaluation.functional.rle import rles_from_instance_masks
+    from mmext.structures.rle import rles_from_instance_masks
     gt = sample.get('gt_instances')
     if gt is None or 'masks' not in gt:
         return None
@@ -43,8 +43,8 @@ def _evaluator_ann_file(cfg):
 def fill_missing_gt(results, ann_file):
     """Ground truth from ``ann_file`` for results whose data sample had none (e.g. a TTA
     pipeline that loads no annotations); images the json does not annotate stay None."""
-    from mmext.evaluation.functional.rle import gt_rles_by_image
-    from mmext.reports.coco_io import load_coco_gt
+    from mmext.structures.rle import gt_rles_by_image
+    from mmext.structures.coco_io import load_coco_gt
     coco = load_coco_gt(ann_file)
     if not coco.dataset.get('annotations'):
         return

@@ -21,7 +21,7 @@ Per instance (pixels; :func:`to_physical` adds µm columns):
 - ``centroid_x``, ``centroid_y``: in image pixel coordinates.
 
 Everything runs on each instance's bounding-box crop (expanded from the RLE with
-numpy, see :func:`mmext.evaluation.functional.rle.decode_crop`) with OpenCV
+numpy, see :func:`mmext.structures.rle.decode_crop`) with OpenCV
 (moments, contours, convex hull): no per-pixel Python, no full-image decoding.
 """
 from typing import Dict, Sequence
@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from .rle import decode_crop
+from mmext.structures.rle import decode_crop
 
 LENGTH_METRICS = ('equivalent_diameter', 'perimeter', 'major_axis', 'minor_axis',
                   'feret_max', 'feret_min', 'centroid_x', 'centroid_y')

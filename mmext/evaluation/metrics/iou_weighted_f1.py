@@ -13,7 +13,7 @@ from mmext.utils.score_range import check_score_thr
 from ..functional.iou_weighted_f1 import (IoUCounts, counts_from_ious, mask_ious,
                                           scores_from_counts)
 from ..functional.particle_matching import threshold_sweep
-from ..functional.rle import encode_masks, gt_rles_by_image, rles_from_instance_masks
+from mmext.structures.rle import encode_masks, gt_rles_by_image, rles_from_instance_masks
 
 
 @DET_METRICS.register_module()
@@ -27,7 +27,7 @@ class IoUWeightedF1Metric(BaseMetric):
 
     Args:
         ann_file: COCO json with the ground truth (optional; checked as
-            :func:`mmext.reports.coco_io.load_coco_gt` checks it).
+            :func:`mmext.structures.coco_io.load_coco_gt` checks it).
         score_thr: in [0, 1]; predictions scoring below it are dropped before scoring
             (the metric itself ignores scores; use the submission's ``--score-thr``).
         sweep: also score the set at every threshold of
@@ -50,7 +50,7 @@ class IoUWeightedF1Metric(BaseMetric):
         self.sweep = sweep
         self._coco = None
         if ann_file is not None:
-            from mmext.reports.coco_io import load_coco_gt  # every annotation checked
+            from mmext.structures.coco_io import load_coco_gt  # every annotation checked
             with get_local_path(ann_file, backend_args=backend_args) as local_path:
                 self._coco = load_coco_gt(local_path)
 

@@ -27,11 +27,11 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from mmext.datasets.coco_checks import indexed_coco
+from mmext.structures.coco_checks import indexed_coco
 from mmext.registry import DET_METRICS
 from mmext.utils import InputError, atomic_outputs
 from mmext.utils.score_range import check_score_thr
-from ..functional.rle import encode_masks
+from mmext.structures.rle import encode_masks
 
 
 def predictions_to_results(pred: dict, img_id, score_thr: float = 0.0,
@@ -128,7 +128,7 @@ class ParticleSubmissionMetric(BaseMetric):
         if ann_file:
             from pycocotools.coco import COCO
 
-            from mmext.datasets.coco_checks import load_coco_checked
+            from mmext.structures.coco_checks import load_coco_checked
             self._coco = load_coco_checked(ann_file, COCO)
             if not self._coco.dataset['images']:
                 raise InputError(f'{ann_file}: no "images" to predict on')

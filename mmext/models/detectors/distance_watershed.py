@@ -19,7 +19,7 @@ from mmdet.models.detectors.base import BaseDetector
 from mmengine.structures import InstanceData
 
 from mmext.datasets.transforms.distance_target import DISTANCE_SCALE
-from mmext.evaluation.functional.rle import encode_label_map
+from mmext.structures.rle import encode_label_map
 from mmext.registry import DET_MODELS
 from mmext.models.utils import instances_from_maps, tiled_forward
 

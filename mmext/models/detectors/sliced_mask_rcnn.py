@@ -14,7 +14,7 @@ from mmdet.models.detectors import MaskRCNN
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
-from mmext.evaluation.functional.rle import encode_crops
+from mmext.structures.rle import encode_crops
 from mmext.models.utils import tile_spans
 from mmext.models.utils.tile_merge import MergedInstance, merge_pieces, piece_from_mask
 from mmext.registry import DET_MODELS

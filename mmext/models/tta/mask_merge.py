@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from pycocotools import mask as mask_utils
 
-from mmext.evaluation.functional.rle import encode_masks
+from mmext.structures.rle import encode_masks
 
 MERGE_METHODS = ('fusion', 'union', 'nms', 'concat')
 

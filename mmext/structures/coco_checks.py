@@ -1,7 +1,7 @@
 """Checks of raw COCO json content that pycocotools and mmdet take on trust.
 
-Shared by :class:`~mmext.datasets.ParticleDataset` and the COCO readers of
-:mod:`mmext.reports.coco_io`: each check returns the reason an item is unusable (or
+Shared by :class:`~mmext.datasets.particle_dataset.ParticleDataset` and the COCO readers of
+:mod:`mmext.structures.coco_io`: each check returns the reason an item is unusable (or
 None), so callers can name the file and annotation in one line, or drop and count.
 Malformed RLE strings are decoded with numpy first: pycocotools' C decoder would
 write past the mask for counts that do not add up to its size.
@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from mmext.evaluation.functional.rle import rle_counts
+from mmext.structures.rle import rle_counts
 from mmext.utils import InputError
 from mmext.utils.jsonio import read_json
 

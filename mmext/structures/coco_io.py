@@ -10,9 +10,9 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from pycocotools.coco import COCO
 
-from mmext.datasets.coco_checks import (annotation_field_problems, check_coco_structure,
-                                        indexed_coco, segmentation_problem)
-from mmext.evaluation.functional.rle import decode_counts_strings, segmentation_to_rle
+from mmext.structures.coco_checks import (annotation_field_problems, check_coco_structure,
+                                          indexed_coco, segmentation_problem)
+from mmext.structures.rle import decode_counts_strings, segmentation_to_rle
 from mmext.utils import InputError
 from mmext.utils.jsonio import read_json
 from mmext.utils.score_range import RANGE, check_score_thr, in_unit_interval
