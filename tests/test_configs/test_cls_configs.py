@@ -11,7 +11,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-import mmext
+import mmext  # noqa: F401  (registers mmext's modules)
 import mmpretrain  # noqa: F401
 from mmext.datasets.split import write_split
 from mmext.demo import make_micrograph_dataset
