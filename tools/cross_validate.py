@@ -53,6 +53,7 @@ from mmengine.config import DictAction
 
 from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fold
 from mmext.utils import InputError, atomic_write, exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
 from mmext.utils.data_root import EVALUATORS, iter_datasets, iter_evaluators
@@ -481,6 +482,7 @@ FAMILIES = {'mmpretrain': ClassificationFolds, 'mmdet': ParticleFolds}
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error():
         cfg = load_config(args.config, parse_cfg_options(args.cfg_options), args.data_root)

@@ -10,6 +10,7 @@ import argparse
 from mmext.apis.run_test import run_test
 from mmext.engine.checkpoint import trust_checkpoint
 from mmext.utils import InputError, exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import (add_config_args, add_launcher_args, load_config,
                                  parse_launcher_args)
 from mmext.utils.score_range import score_thr_arg
@@ -72,6 +73,7 @@ def build_test_config(args):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error(config=args.config):
         cfg = build_test_config(args)

@@ -12,6 +12,7 @@ from mmext.engine.console import Console, last_val_metrics, run_outputs
 from mmext.engine.cpu_distributed import setup_cpu_distributed
 from mmext.engine.resume import find_resumable_checkpoint
 from mmext.utils import exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import (add_checkpoint_fit_hook, add_config_args, add_launcher_args,
                                 drop_pretrained_init, enable_amp, enable_auto_scale_lr,
                                 load_config, parse_launcher_args, set_resume, set_work_dir)
@@ -56,6 +57,7 @@ def build_train_config(args):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error(config=args.config):
         cfg = build_train_config(args)

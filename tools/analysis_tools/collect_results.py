@@ -21,6 +21,7 @@ from mmengine.utils import track_iter_progress  # noqa: E402
 from mmext.reports.ablation_table import (DEFAULT_METRICS, collect, config_name,  # noqa: E402
                                           run_config, write_tables)
 from mmext.utils import InputError, exit_on_input_error  # noqa: E402
+from mmext.utils.terminal import calm_warnings  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -39,6 +40,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error():
         configs = list(args.configs)
