@@ -99,7 +99,7 @@ def test_wheel_ships_configs(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(site), OMP_NUM_THREADS='1',
                PYTHONWARNINGS='ignore')
     out = subprocess.run([sys.executable, '-c', SCRIPT], cwd=project, env=env,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got['module'].startswith(str(site))

