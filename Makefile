@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install demo demo-data test bench gpu-checks clean
+.PHONY: install demo demo-data test test-fast lint bench gpu-checks clean
 
 install:
 	bash tools/misc/install.sh
@@ -17,6 +17,12 @@ demo-data: install
 
 test: install
 	$(PY) -m pytest tests
+
+test-fast: install  # the suite without the tests marked slow (wheel build, trainings)
+	$(PY) -m pytest tests -m "not slow"
+
+lint: install  # ruff.toml: pyflakes, syntax errors and a few bugbear rules; no reformatting
+	$(PY) -m ruff check .
 
 bench: install
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

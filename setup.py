@@ -1,7 +1,12 @@
 """mmext: OpenMMLab extension for materials-science and medical image analysis."""
+import os
 import os.path as osp
+import shutil
+import sys
 
 from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
 
 
 def read_version():
@@ -9,6 +14,30 @@ def read_version():
     with open(osp.join(osp.dirname(__file__), 'mmext', 'version.py')) as f:
         exec(f.read(), scope)
     return scope['__version__']
+
+
+def ship_configs():
+    """Put ``configs/`` at ``mmext/.mim/configs``, where mmengine's ``Config`` resolves
+    ``_base_ = 'mmext::...'`` (as mmdet's ``mmdet::``): a copy for wheels and
+    ``pip install .``, a link to the clone's folder for editable installs."""
+    src, dst = osp.join(HERE, 'configs'), osp.join(HERE, 'mmext', '.mim', 'configs')
+    if not osp.isdir(src):  # building from an unpacked wheel/sdist that holds the copy
+        return
+    if osp.islink(dst):
+        os.remove(dst)
+    elif osp.isdir(dst):
+        shutil.rmtree(dst)
+    os.makedirs(osp.dirname(dst), exist_ok=True)
+    # mmengine reads the model index first; with no metafiles it takes the path as given
+    with open(osp.join(osp.dirname(dst), 'model-index.yml'), 'w') as f:
+        f.write('Import: []\n')
+    if {'develop', 'editable_wheel'} & set(sys.argv):
+        os.symlink(osp.relpath(src, osp.dirname(dst)), dst)
+    else:
+        shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+
+
+ship_configs()
 
 
 setup(
@@ -41,7 +70,8 @@ setup(
     ],
     extras_require={'tests': ['hypothesis', 'pytest', 'scikit-image', 'playwright'],
                     'app': ['gradio==6.31.0', 'pillow<13']},
-    package_data={'mmext': ['visualization/templates/*.j2']},
+    package_data={'mmext': ['visualization/templates/*.j2', '.mim/model-index.yml',
+                           '.mim/configs/**/*.py']},
     license='Apache License 2.0',
     zip_safe=False,
 )

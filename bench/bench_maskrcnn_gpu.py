@@ -201,8 +201,8 @@ def main():
                            mmext=args.batch / med['mmext'], mmdet=args.batch / med['mmdet'],
                            ratio=statistics.median(paired), spread=(min(paired), max(paired)))
                 rows.append(row)
-                print(f"{size:>9} {row['precision']:>4} {phase:>5}: mmext {row['mmext']:6.2f} img/s"
-                      f"  mmdet {row['mmdet']:6.2f} img/s  time ratio {row['ratio']:.3f}"
+                print(f"{size:>9} {row['precision']:>4} {phase:>5}: mmext {row['mmext']:6.3g} img/s"
+                      f"  mmdet {row['mmdet']:6.3g} img/s  time ratio {row['ratio']:.3f}"
                       f" (rounds {row['spread'][0]:.3f}-{row['spread'][1]:.3f})",
                       flush=True)
             del variants
@@ -210,8 +210,8 @@ def main():
                 torch.cuda.empty_cache()
     table = [f'{header}\n', '| size | precision | phase | mmext img/s | mmdet img/s | '
              'time mmext/mmdet | per-round range |', '| --- | --- | --- | --- | --- | --- | --- |']
-    table += [f"| {r['size']} | {r['precision']} | {r['phase']} | {r['mmext']:.2f} | "
-              f"{r['mmdet']:.2f} | {r['ratio']:.3f} | {r['spread'][0]:.3f}-{r['spread'][1]:.3f} |"
+    table += [f"| {r['size']} | {r['precision']} | {r['phase']} | {r['mmext']:.3g} | "
+              f"{r['mmdet']:.3g} | {r['ratio']:.3f} | {r['spread'][0]:.3f}-{r['spread'][1]:.3f} |"
               for r in rows]
     speedup = {(r['size'], r['phase']): r for r in rows if r['precision'] == 'fp32'}
     table.append('')

@@ -25,7 +25,7 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {
     'distance-watershed': 'distance-watershed_unet-s8_1xb8-1500i_particles.py',
-    'mask-rcnn': 'mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py',
+    'mask-rcnn': 'mask-rcnn_r18-thin_fpn_1xb2-1200i_particles-native.py',
 }
 
 

@@ -55,6 +55,7 @@ from mmext.datasets.folds import FOLD_SPLITS, FoldSource, fold_indices, write_fo
 from mmext.datasets.split import LABEL_COLUMN
 from mmext.engine.checkpoint import install_checkpoint_policy
 from mmext.utils import InputError, atomic_write, exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import (add_launcher_args, get_scope, load_config,
                                  parse_launcher_args)
 from mmext.utils.config_walk import EVALUATORS, iter_datasets, iter_evaluators
@@ -479,6 +480,7 @@ FAMILIES = {'mmpretrain': ClassificationFolds, 'mmdet': ParticleFolds}
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     install_checkpoint_policy()
     with exit_on_input_error():

@@ -11,6 +11,7 @@ import sys
 
 
 from mmext.utils import InputError, exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import add_config_args, load_config
 
 
@@ -28,6 +29,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error():
         from mmext.apis.cls_inference import build_predictor, list_images, predict_images

@@ -18,6 +18,7 @@ import os
 
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import add_config_args
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.score_range import score_thr_arg
 
 
@@ -48,6 +49,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error(config=args.config):
         from mmext.apis.run_test import build_test_config, run_test

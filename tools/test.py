@@ -11,6 +11,7 @@ from mmext.apis.run_test import build_test_config, run_test
 from mmext.engine.checkpoint import install_checkpoint_policy
 from mmext.utils import InputError, exit_on_input_error
 from mmext.utils.config import add_config_args, add_launcher_args, parse_launcher_args
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.score_range import score_thr_arg
 
 
@@ -57,6 +58,7 @@ def submission_args(args):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     install_checkpoint_policy()
     with exit_on_input_error(config=args.config):

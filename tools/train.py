@@ -9,6 +9,7 @@ from mmext.apis.train import build_train_config, train
 from mmext.engine.checkpoint import install_checkpoint_policy
 from mmext.utils import exit_on_input_error
 from mmext.utils.config import add_config_args, add_launcher_args, parse_launcher_args
+from mmext.utils.terminal import calm_warnings
 
 
 def parse_args(argv=None):
@@ -27,6 +28,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     install_checkpoint_policy()
     with exit_on_input_error(config=args.config):

@@ -113,9 +113,10 @@ class Console:
     def summary(self, title, metrics, outputs=()):
         """A (metric, value) table on the terminal, then ``name: path`` lines (whole, so
         they can be copied)."""
-        from rich.console import Console as RichConsole
         from rich.table import Table
-        console = RichConsole(file=self.terminal, width=100)
+
+        from mmext.utils.terminal import rich_console
+        console = rich_console(self.terminal)
         table = Table(title=title, title_justify='left')
         table.add_column('metric')
         table.add_column('value', justify='right')

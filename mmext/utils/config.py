@@ -15,6 +15,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 
 from .data_root import resolve_data_root, root_key
 from .errors import InputError
+from .package_configs import allow_package_bases, drop_package_scope
 
 SCOPES = ('mmpretrain', 'mmdet')
 
@@ -53,8 +54,8 @@ def parse_launcher_args(parser, argv=None):
 
 
 def load_config(path, cfg_options=None, data_root=None):
-    """Load a config file, apply its data root, merge ``--cfg-options``, then
-    ``--data-root``; bad paths give one line.
+    """Load a config file (``mmext::`` bases allowed), apply its data root, merge
+    ``--cfg-options``, then ``--data-root``; bad paths give one line.
 
     The config's root variable (``data_root``, or ``particle_data_root`` in the
     particle configs) moves every dataloader and evaluator path under it, also when a
@@ -63,10 +64,12 @@ def load_config(path, cfg_options=None, data_root=None):
     """
     if not osp.isfile(path):
         raise InputError(f'config file not found: {path}')
+    allow_package_bases()
     try:
         cfg = Config.fromfile(path)  # imports the config's custom_imports (mmext)
     except Exception as exc:  # syntax errors, missing _base_ files
         raise InputError(f'cannot read config {path}: {type(exc).__name__}: {exc}') from exc
+    drop_package_scope(cfg._cfg_dict)
     resolve_data_root(cfg)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

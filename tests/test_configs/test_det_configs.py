@@ -26,8 +26,8 @@ SMALL = (160, 128)
 #: recipes trained from scratch on a CPU (no load_from; their lr is set for their batch)
 SCRATCH_RECIPES = [osp.join(ROOT, 'configs', 'particles', name) for name in (
     'distance-watershed_unet-s8_1xb8-1500i_particles.py',
-    'mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py',
-    'ablations/mask-rcnn_r18-thin_fpn_standardize_1xb2-1200i_particles-native.py')]
+    'mask-rcnn_r18-thin_fpn_1xb2-1200i_particles-native.py',
+    'ablations/mask-rcnn_r18-thin_fpn_imagenet-norm_1xb2-900i_particles-native.py')]
 
 
 @pytest.fixture(scope='module')
@@ -127,7 +127,7 @@ def _small_run_cfg(path, data_root, work_dir):
 @pytest.mark.parametrize('name', ['mask-rcnn_r50_fpn_1xb2-1x_particles.py',
                                   'solov2_r50_fpn_1xb2-1x_particles.py',
                                   'distance-watershed_unet-s8_1xb8-1500i_particles.py',
-                                  'mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py'])
+                                  'mask-rcnn_r18-thin_fpn_1xb2-1200i_particles-native.py'])
 def test_fast_models_train_and_validate(name, data_root, tmp_path):
     torch.manual_seed(0)
     cfg = _small_run_cfg(osp.join(ROOT, 'configs', 'particles', name), data_root, tmp_path)

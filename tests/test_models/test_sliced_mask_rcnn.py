@@ -16,7 +16,7 @@ from mmext.models.utils.tile_merge import merge_pieces, piece_from_mask
 from mmext.registry import DET_MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
-NATIVE = ROOT / 'configs/particles/mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py'
+NATIVE = ROOT / 'configs/particles/mask-rcnn_r18-thin_fpn_1xb2-1200i_particles-native.py'
 
 
 def disk(shape, cy, cx, r):

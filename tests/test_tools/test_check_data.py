@@ -19,7 +19,7 @@ from mmext.testing import load_tool
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DET = ROOT / 'configs' / 'demo' / 'mask-rcnn_r18-thin_fpn_1xb2-240i_demo-particles.py'
 BOTTOM_UP = 'distance-watershed_unet-s8_1xb8-1500i_particles.py'
-CPU_RECIPE = 'mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py'
+CPU_RECIPE = 'mask-rcnn_r18-thin_fpn_1xb2-1200i_particles-native.py'
 DEMO_CLS = ROOT / 'configs' / 'demo' / 'resnet18_1xb32-20e_demo-micrographs.py'
 # the smallest anchor of the demo Mask R-CNN: stride 4 x scale 4; RPN min_pos_iou 0.3
 DEMO_MIN_MATCHABLE = 4 * 4 * math.sqrt(0.3)
@@ -246,7 +246,7 @@ def test_dense_scene_and_tiny_objects_warn_with_working_fixes(tmp_path):
     assert not findings(fixed, 'max_per_img') and not findings(fixed, 'small_objects')
     # the demo Mask R-CNN trains from scratch: check_data points to the CPU recipe
     (recipe, ) = findings(report, 'recipe')
-    assert recipe['level'] == 'info' and 'mask-rcnn_r18-thin_fpn_1xb2-900i' in recipe['message']
+    assert recipe['level'] == 'info' and 'mask-rcnn_r18-thin_fpn_1xb2-1200i' in recipe['message']
     # the bottom-up model has no anchors or proposal caps to outgrow, and gets the same hint
     status, bottom_up = check(tmp_path, ROOT / 'configs' / 'particles' / BOTTOM_UP, '--data-root',
                               str(root) + '/', '--cfg-options', *warn, name='bottom_up.json')

@@ -21,6 +21,7 @@ import sys
 from mmext.datasets.data_check import check_data
 from mmext.datasets.data_check.report import print_report
 from mmext.utils import atomic_write, exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import add_config_args, load_config, set_work_dir
 from mmext.utils.data_root import root_key
 
@@ -38,6 +39,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error():
         cfg = load_config(args.config, args.cfg_options, args.data_root)

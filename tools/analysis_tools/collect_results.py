@@ -16,6 +16,7 @@ from mmengine.utils import track_iter_progress
 from mmext.reports.ablation_table import (DEFAULT_METRICS, collect, config_name,
                                           run_config, write_tables)
 from mmext.utils import InputError, exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 
 
 def parse_args(argv=None):
@@ -34,6 +35,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error():
         configs = list(args.configs)

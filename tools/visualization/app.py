@@ -11,6 +11,7 @@ import os
 os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
 
 from mmext.utils import InputError, exit_on_input_error  # noqa: E402
+from mmext.utils.terminal import calm_warnings  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -26,6 +27,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error():
         try:

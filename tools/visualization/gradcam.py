@@ -13,6 +13,7 @@ import sys
 
 
 from mmext.utils import exit_on_input_error
+from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import add_config_args, load_config
 
 
@@ -39,6 +40,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    calm_warnings()
     args = parse_args(argv)
     with exit_on_input_error():
         from mmengine.utils import track_iter_progress

@@ -380,7 +380,7 @@ def check_object_sizes(cfg, splits, scans):
 
 
 #: the particle recipe from scratch measured best on real EM particles (docs/particles.md)
-CPU_RECIPE = 'configs/particles/mask-rcnn_r18-thin_fpn_1xb2-900i_particles-native.py'
+CPU_RECIPE = 'configs/particles/mask-rcnn_r18-thin_fpn_1xb2-1200i_particles-native.py'
 #: what sets that recipe's model apart: Mask R-CNN with anchors fitted to real particle sizes
 CPU_RECIPE_ANCHOR_SCALES = [2, 4]
 

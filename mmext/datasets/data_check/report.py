@@ -1,8 +1,9 @@
 """The console side of a data check report: two short tables and the findings."""
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from mmext.utils.terminal import rich_console
 
 STYLES = dict(error='bold red', warning='yellow', info='cyan')
 MAX_ITEMS = 8
@@ -69,7 +70,7 @@ def classes_table(report):
 
 def print_report(report, json_path=None, console=None):
     """Print the tables, then each finding with its items and ``--cfg-options`` fix."""
-    console = console or Console(highlight=False)
+    console = console or rich_console(highlight=False)
     console.print(splits_table(report))
     console.print(classes_table(report))
     for f in report['findings']:

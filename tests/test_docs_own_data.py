@@ -1,4 +1,4 @@
-"""The README's "Your own data" blocks run as written, in a fresh project folder holding
+"""The "Your own data" blocks of docs/own_data.md run as written, in a fresh project folder holding
 data shaped like a user's: UHCSDB-style micrographs (one CSV over one image folder,
 several micrographs per sample, a class with 5 images, fewer classes than the config
 lists), a folder-per-class X-ray set with odd image sizes, and particles whose COCO
@@ -26,9 +26,8 @@ TRAIN_CAPS = ['train_cfg.max_epochs=1', 'model.backbone.init_cfg=None', 'load_fr
     for key in ('num_workers=0', 'persistent_workers=False')]
 
 
-def readme_section():
-    text = open(osp.join(REPO, 'README.md'), encoding='utf-8').read()
-    return text[text.index('## Your own data'):text.index('## Layout')]
+def own_data_doc():
+    return open(osp.join(REPO, 'docs', 'own_data.md'), encoding='utf-8').read()
 
 
 def code_blocks(section):
@@ -71,17 +70,17 @@ def project(tmp_path):
     return tmp_path
 
 
-def test_readme_blocks_are_found():
-    blocks = code_blocks(readme_section())
+def test_doc_blocks_are_found():
+    blocks = code_blocks(own_data_doc())
     assert [lang for lang, _ in blocks] == ['bash', 'python', 'bash']
     commands = [c for lang, b in blocks if lang == 'bash' for c in shell_commands(b)]
     assert sum(c.startswith('python tools/train.py') for c in commands) == 3
     assert sum(c.startswith('python tools/analysis_tools/check_data.py') for c in commands) == 2
 
 
-def test_readme_own_data_runs_as_written(project):
+def test_doc_own_data_runs_as_written(project):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-    for lang, block in code_blocks(readme_section()):
+    for lang, block in code_blocks(own_data_doc()):
         if lang == 'python':  # a config file, its path in the first line
             path = block.splitlines()[0].lstrip('# ').strip()
             os.makedirs(project / osp.dirname(path), exist_ok=True)
