@@ -14,6 +14,7 @@ Without groups each class is split on its own by the largest-remainder rule, so 
 split holds its share of every class. The same data and seed give byte-identical files.
 """
 import csv
+import errno
 import os
 import os.path as osp
 import warnings
@@ -22,8 +23,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.utils import scandir
 
-from mmext.utils import InputError, atomic_write
-from mmext.utils.csv_text import open_utf8_csv, write_csv
+from mmext.utils import InputError, atomic_write, write_file_set
+from mmext.utils.csv_text import open_utf8_csv
 from mmext.utils.images import IMG_EXTENSIONS
 
 DEFAULT_NAMES = {2: ('train', 'val'), 3: ('train', 'val', 'test')}
@@ -45,8 +46,7 @@ def find_class_files(root, extensions=IMG_EXTENSIONS) -> Dict[str, List[str]]:
     class_files = {}
     for name in classes:
         files = []
-        for rel in scandir(osp.join(root, name), extensions, recursive=True,
-                           case_sensitive=False):
+        for rel in _scan(osp.join(root, name), extensions):
             fn = osp.basename(rel)
             if ' ' in fn and fn != fn.strip():
                 raise InputError(f'{osp.join(root, name, rel)}: file name starts or ends '
@@ -57,6 +57,18 @@ def find_class_files(root, extensions=IMG_EXTENSIONS) -> Dict[str, List[str]]:
                              f'({", ".join(extensions)})')
         class_files[name] = sorted(files)
     return class_files
+
+
+def _scan(folder, extensions):
+    """The image paths under ``folder`` (links followed); a symlink loop is one error."""
+    try:
+        return list(scandir(folder, extensions, recursive=True, case_sensitive=False))
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            raise
+        where = e.filename or folder
+        loop = where[:where.index(os.sep, len(folder) + 1)] if os.sep in where[len(folder) + 1:] else where
+        raise InputError(f'{loop}: symbolic link loop ({e.strerror})') from None
 
 
 def split_counts(n: int, ratios: Sequence[float]) -> List[int]:
@@ -117,10 +129,12 @@ def stratified_split(class_files: Dict[str, List[str]], ratios: Sequence[float],
     return [sorted(split, key=lambda item: (item[1], item[0])) for split in splits]
 
 
-def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
-    """Split ``root`` and write the annotation files into ``out_dir`` (default ``root``).
+def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None, force=True):
+    """Split ``root`` and write the annotation files into ``out_dir`` (default ``root``),
+    as a set (see :func:`_write_split_files`).
 
-    Returns ``{'classes': [...], 'counts': {split name: [per-class counts]}, 'files': [...]}``.
+    Returns ``{'classes': [...], 'counts': {split name: [per-class counts]}, 'files': [...],
+    'removed': [stale files of an earlier split]}``.
     """
     ratios, names = _ratios_and_names(ratios, names)
     out_dir = root if out_dir is None else out_dir
@@ -128,16 +142,28 @@ def write_split(root, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None):
     splits = stratified_split(class_files, ratios, seed)
     classes = list(class_files)
 
-    written = []
-    for name, split in zip(names, splits):
-        written.append(write_file_list(osp.join(out_dir, f'{name}.txt'), split))
-    written.append(write_classes(out_dir, classes))
-
+    writers = {osp.join(out_dir, f'{name}.txt'): _lines(f'{rel} {label}' for rel, label in split)
+               for name, split in zip(names, splits)}
+    files, removed = _write_split_files(out_dir, '.txt', writers, classes, force)
     counts = {
         name: np.bincount([label for _, label in split], minlength=len(classes)).tolist()
         for name, split in zip(names, splits)
     }
-    return dict(classes=classes, counts=counts, files=written)
+    return dict(classes=classes, counts=counts, files=files, removed=removed)
+
+
+def _lines(lines):
+    lines = list(lines)
+    return lambda f: f.writelines(f'{line}\n' for line in lines)
+
+
+def _write_split_files(out_dir, ext, writers, classes, force):
+    """Write the split files and ``classes.txt`` all or nothing (``--force`` to replace an
+    earlier split); the default-named members of an earlier split not written now
+    (``val<ext>`` of a run with a val split...) are removed."""
+    writers[osp.join(out_dir, 'classes.txt')] = _lines(classes)
+    stale = [osp.join(out_dir, f'{n}{ext}') for n in DEFAULT_NAMES[3]]
+    return list(writers), write_file_set(writers, stale, force)
 
 
 def write_file_list(path, items):
@@ -220,7 +246,7 @@ def split_csv_rows(labels: Sequence[str], ratios: Sequence[float], seed: int = 0
 
 
 def write_csv_split(csv_path, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, names=None,
-                    label_column=LABEL_COLUMN, group_column=None):
+                    label_column=LABEL_COLUMN, group_column=None, force=True):
     """Split the rows of one annotation CSV into ``<name>.csv`` files + ``classes.txt``.
 
     Returns ``{'classes', 'counts': {split: [per-class]}, 'groups': {split: n} (empty
@@ -247,14 +273,21 @@ def write_csv_split(csv_path, ratios=(0.8, 0.1, 0.1), seed=0, out_dir=None, name
     splits = split_csv_rows(labels, ratios, seed, groups)
 
     out_dir = osp.dirname(csv_path) if out_dir is None else out_dir
-    written, counts, n_groups = [], {}, {}
+    writers, counts, n_groups = {}, {}, {}
     for name, index in zip(names, splits):
-        written.append(write_csv(osp.join(out_dir, f'{name}.csv'), columns,
-                                 [rows[i][1] for i in index]))
+        writers[osp.join(out_dir, f'{name}.csv')] = _csv_rows(columns, [rows[i][1] for i in index])
         counts[name] = [sum(labels[i] == c for i in index) for c in classes]
         if groups:
             n_groups[name] = len({groups[i] for i in index})
-    written.append(write_classes(out_dir, classes))
+    files, removed = _write_split_files(out_dir, '.csv', writers, classes, force)
     missing = [(name, c) for name in names for c, n in zip(classes, counts[name]) if n == 0]
-    return dict(classes=classes, counts=counts, groups=n_groups, files=written,
-                missing=missing)
+    return dict(classes=classes, counts=counts, groups=n_groups, files=files,
+                missing=missing, removed=removed)
+
+
+def _csv_rows(header, rows):
+    def write(f):
+        writer = csv.DictWriter(f, header, extrasaction='ignore', restval='')
+        writer.writeheader()
+        writer.writerows(rows)
+    return write

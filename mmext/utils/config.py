@@ -20,6 +20,16 @@ from .package_configs import allow_package_bases, drop_package_scope
 SCOPES = ('mmpretrain', 'mmdet')
 
 
+class _KeyValueAction(DictAction):
+    """mmengine's ``DictAction``; an item without ``=`` is argparse's one error line."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values:
+            if '=' not in item:
+                parser.error(f'argument {option_string}: {item!r} is not key=value')
+        super().__call__(parser, namespace, values, option_string)
+
+
 def add_config_args(parser, checkpoint=True):
     """Add the flags every config tool shares: ``--data-root``, ``--cfg-options`` and, for
     tools that load a checkpoint, ``--trust-checkpoint``."""
@@ -29,7 +39,7 @@ def add_config_args(parser, checkpoint=True):
                             'only for files you trust')
     parser.add_argument('--data-root', help='move every data path of the config under this '
                         'folder (the config\'s data_root / particle_data_root)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=_KeyValueAction,
                         help='override config settings, key=value '
                         '(e.g. train_dataloader.batch_size=8)')
 

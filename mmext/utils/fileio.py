@@ -142,3 +142,47 @@ def atomic_save(save_fn, path, overwrite=True):
     """Call ``save_fn(tmp_path)`` (e.g. ``plt.savefig``), then put it onto ``path``."""
     with atomic_outputs(overwrite) as group:
         group.save(save_fn, path)
+
+
+def _writable_folder(path):
+    """The nearest existing folder at or above ``path``; :class:`InputError` when that is a
+    file or cannot be written."""
+    folder = osp.abspath(path)
+    while not osp.lexists(folder):
+        folder = osp.dirname(folder)
+    if not osp.isdir(folder):
+        raise InputError(f'{path}: cannot write there, {folder} is a file')
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f'{path}: cannot write there, {folder} is not writable')
+    return folder
+
+
+def check_outputs(paths, force=False, folders=()):
+    """Refuse, before the work, output files that cannot be written: a parent that is a
+    file or not writable, a path that is a folder, one that exists without ``force``
+    (``--force``); ``folders`` are output folders (checked writable, not a file)."""
+    for path in folders:
+        if path is not None:
+            _writable_folder(path)
+    for path in paths:
+        if path is None:
+            continue
+        if osp.isdir(path):
+            raise InputError(f'{path}: is a folder, not a file')
+        _writable_folder(osp.dirname(osp.abspath(path)))
+        if osp.lexists(path) and not force:
+            raise _exists_error(path)
+
+
+def write_file_set(writers, stale=(), force=False):
+    """Write a set of files all or nothing: ``writers`` maps a path to ``fn(file)``; all
+    are staged as temporaries before any is put in place. Then remove the ``stale``
+    members of an earlier set (paths not written this time); return those removed."""
+    check_outputs(writers, force)
+    with atomic_outputs(overwrite=True) as group:
+        for path, write in writers.items():
+            write(group.open(path, 'w', encoding='utf-8', newline=''))
+    removed = [p for p in stale if p not in writers and osp.isfile(p)]
+    for path in removed:
+        os.remove(path)
+    return removed
