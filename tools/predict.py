@@ -10,7 +10,7 @@ import contextlib
 import sys
 
 
-from mmext.utils import InputError, exit_on_input_error
+from mmext.utils import InputError, check_outputs, exit_on_input_error
 from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import add_config_args, load_config
 
@@ -21,6 +21,7 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('inputs', nargs='+', help='image files or folders (searched recursively)')
     parser.add_argument('--out', help='write the predictions to this CSV file')
+    parser.add_argument('--force', action='store_true', help='overwrite an existing --out')
     parser.add_argument('--topk', type=int, default=3, help='classes per image in --out')
     parser.add_argument('--batch-size', type=int, default=1, help='images per forward pass')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
@@ -36,6 +37,7 @@ def main(argv=None):
         from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
         from mmext.reports.classification_report import write_results_csv
         install_checkpoint_policy()
+        check_outputs([args.out], args.force)  # before the model runs
         if args.topk < 1:
             raise InputError(f'--topk {args.topk}: must be at least 1')
         images = list_images(args.inputs)
@@ -50,7 +52,7 @@ def main(argv=None):
         if args.out:
             import numpy as np
             write_results_csv(args.out, images, np.stack([r['scores'] for r in results]),
-                              classes, topk=args.topk)
+                              classes, topk=args.topk, overwrite=args.force)
             print(f'predictions written to {args.out}', file=sys.stderr)
 
 

@@ -199,6 +199,20 @@ def build_app(config, checkpoint, device='cpu', um_per_px=None, topk=3):
     return demo
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`InputError` when ``host:port`` is already taken, before the model is
+    built; other socket errors (a host that cannot be resolved) are left to the server."""
+    import errno
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise InputError(f'--port {port}: {host}:{port} is in use (another app or '
+                                 'server?); pick a free one with --port') from None
+
+
 def launch(demo, host='127.0.0.1', port=7860, block=True):
     """Serve ``demo`` locally (no share link, no analytics); return the app."""
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')

@@ -5,13 +5,15 @@ Images are ordered by id and shuffled with ``numpy.random.default_rng(seed)``, s
 same json and seed always give the same split. Annotations follow their images;
 ``info``, ``licenses``, ``categories`` and any other top-level keys are kept.
 """
+import glob
 import json
+import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
 import numpy as np
 
-from mmext.utils import InputError, atomic_write
+from mmext.utils import InputError, atomic_write, write_file_set
 from mmext.utils.jsonio import read_json
 
 
@@ -90,7 +92,9 @@ def write_coco(path: str, coco: dict) -> str:
 def write_splits(ann_file: str, out_dir: str, val_ratio: float = 0.2, seed: int = 0,
                  folds: int = 0) -> Dict[str, dict]:
     """Split ``ann_file`` and write ``train.json``/``val.json`` (or
-    ``fold_{k}/train.json``/``fold_{k}/val.json``) atomically under ``out_dir``.
+    ``fold_{k}/train.json``/``fold_{k}/val.json``) under ``out_dir`` as one set: all
+    files or none, and the members of an earlier split there (another fold count, a
+    train/val split) removed, so no stale file shares images with the new ones.
 
     Returns ``{written path: coco dict}``.
     """
@@ -102,8 +106,13 @@ def write_splits(ann_file: str, out_dir: str, val_ratio: float = 0.2, seed: int 
     else:
         pairs = [split_train_val(coco, val_ratio, seed, name=ann_file)]
         names = [('train.json', 'val.json')]
-    written = {}
-    for (train, val), (train_name, val_name) in zip(pairs, names):
-        for part, rel in ((train, train_name), (val, val_name)):
-            written[write_coco(osp.join(out_dir, rel), part)] = part
-    return written
+    parts = {osp.join(out_dir, rel): part
+             for pair, rels in zip(pairs, names) for part, rel in zip(pair, rels)}
+    stale = [osp.join(out_dir, n) for n in ('train.json', 'val.json')] + glob.glob(
+        osp.join(glob.escape(out_dir), 'fold_*', '*.json'))
+    removed = write_file_set({path: (lambda f, part=part: json.dump(part, f))
+                              for path, part in parts.items()}, stale, force=True)
+    for folder in {osp.dirname(p) for p in removed}:
+        if folder != osp.normpath(out_dir) and not os.listdir(folder):
+            os.rmdir(folder)
+    return parts

@@ -159,6 +159,9 @@ class ParticleDataset(CocoDataset):
         bad_anns, missing_imgs = find_invalid_annotations(
             dataset, self.data_prefix.get('img', ''), self.check_files)
         images, anns = dataset.get('images') or [], dataset.get('annotations') or []
+        if not anns and not self.test_mode:
+            raise InputError(f'{self.ann_file}: no annotations: a training set needs '
+                             'instances (an images-only json is for testing)')
         if self.on_invalid == 'error':
             if bad_anns:
                 i, reason = bad_anns[0]

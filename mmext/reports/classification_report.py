@@ -20,11 +20,12 @@ from .tables import write_table
 __all__ = ['write_classification_report', 'write_results_csv']
 
 
-def _write_csv(path, header, rows):
-    return write_table(path, header, rows, nan='nan')
+def _write_csv(path, header, rows, overwrite=True):
+    return write_table(path, header, rows, nan='nan', overwrite=overwrite)
 
 
-def write_results_csv(path, img_paths, scores, classes, gt_labels=None, topk=3):
+def write_results_csv(path, img_paths, scores, classes, gt_labels=None, topk=3,
+                      overwrite=True):
     """``results.csv``: image path, predicted class and score, top-k, true class."""
     from mmext.evaluation.functional.cls_metrics import topk_predictions
     labels, top_scores = topk_predictions(scores, topk)
@@ -44,7 +45,7 @@ def write_results_csv(path, img_paths, scores, classes, gt_labels=None, topk=3):
         else:
             row += [gt, classes[gt], int(gt == labels[n, 0])]
         rows.append(row)
-    return _write_csv(path, header, rows)
+    return _write_csv(path, header, rows, overwrite=overwrite)
 
 
 def _grid_indices(n, max_images):

@@ -11,6 +11,7 @@ def format_cell(value, nan: str = ''):
     return value
 
 
-def write_table(path, header, rows, nan: str = ''):
+def write_table(path, header, rows, nan: str = '', overwrite=True):
     """Write ``header`` and ``rows`` (sequences of cells, floats formatted) to ``path``."""
-    return write_csv(path, header, ([format_cell(v, nan) for v in row] for row in rows))
+    return write_csv(path, header, ([format_cell(v, nan) for v in row] for row in rows),
+                     overwrite=overwrite)

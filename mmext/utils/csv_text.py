@@ -23,11 +23,17 @@ def open_utf8_csv(path):
     if '\0' in text:
         line = text[:text.index('\0')].count('\n') + 1
         raise InputError(f'{path} line {line}: NUL character (a binary file?)')
-    reader = csv.reader(io.StringIO(text, newline=''))
+    # strict: a quote left open is an error, where the default reader silently merges every
+    # later row into its field
+    reader = csv.reader(io.StringIO(text, newline=''), strict=True)
+    row_start = 1
     try:
         for _ in reader:
-            pass
+            row_start = reader.line_num + 1
     except csv.Error as e:
+        if str(e) == 'unexpected end of data':
+            raise InputError(f'{path} line {row_start}: unterminated quote (the quoted field '
+                             'opened on this line runs to the end of the file)') from None
         raise InputError(f'{path} line {reader.line_num}: {e}') from None
     return io.StringIO(text, newline='')
 

@@ -7,6 +7,8 @@ pipeline and data preprocessor, and :class:`LogitsModel` hands the CAM library t
 logits. The heatmap is resized onto the original image, so an overlay has the size of
 its input image (with a center-cropping test pipeline it spans the crop's content).
 """
+import hashlib
+import os
 import os.path as osp
 
 import cv2
@@ -22,6 +24,42 @@ from torch import nn
 
 from mmext.utils import InputError, atomic_save
 from mmext.utils.images import read_display_image
+
+#: longest file name written (file systems allow 255 bytes)
+MAX_NAME_BYTES = 200
+
+
+def _fit_name(stem, suffix, key):
+    """``stem + suffix``, the stem shortened (and made unique by a hash of ``key``) when
+    the name would exceed :data:`MAX_NAME_BYTES`."""
+    if len((stem + suffix).encode()) <= MAX_NAME_BYTES:
+        return stem + suffix
+    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
+    room = MAX_NAME_BYTES - len(suffix.encode()) - 9
+    short = stem.encode()[:room].decode('utf-8', 'ignore')
+    return f'{short}-{digest}{suffix}'
+
+
+def cam_file_names(img_paths, method):
+    """One distinct PNG name per image, ``<stem>_<method>.png``: images sharing a stem
+    (``a/0.png``, ``b/0.png``, ``0.jpg``) are named by their path below the folder they
+    share instead (``a_0.png_gradcam.png``); long names are shortened with a hash."""
+    suffix = f'_{method.replace("++", "pp")}.png'  # gradcam++ -> gradcampp
+    stems = [osp.splitext(osp.basename(p))[0] for p in img_paths]
+    counts = {}
+    for stem in stems:
+        counts[stem] = counts.get(stem, 0) + 1
+    absolute = [osp.abspath(p) for p in img_paths]
+    common = osp.commonpath(absolute) if len(absolute) > 1 else ''
+    if common in absolute:  # the same file twice: its folder is the common part
+        common = osp.dirname(common)
+    names = []
+    for path, stem in zip(absolute, stems):
+        if counts[stem] > 1:
+            stem = osp.relpath(path, common).replace(os.sep, '_')
+        names.append(_fit_name(stem, suffix, path))
+    return names
+
 
 CAM_METHODS = {
     'gradcam': gc.GradCAM,
@@ -128,10 +166,11 @@ class ClassActivationMapper:
         image = np.clip(image, 0, 255).astype(np.uint8)
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
 
-    def save(self, img_path, out_dir, target_class=None, **kwargs):
-        """Write ``<out_dir>/<image stem>_<method>.png``; return (path, class)."""
+    def save(self, img_path, out_dir, target_class=None, name=None, overwrite=True,
+             **kwargs):
+        """Write ``<out_dir>/<name>`` (default: :func:`cam_file_names` of this image
+        alone); return (path, class)."""
         overlay, _, cls = self(img_path, target_class, **kwargs)
-        stem = osp.splitext(osp.basename(img_path))[0]
-        out = osp.join(out_dir, f'{stem}_{self.method.replace("+", "pp")}.png')
-        atomic_save(lambda tmp: mmcv.imwrite(overlay, tmp), out)
+        out = osp.join(out_dir, name or cam_file_names([img_path], self.method)[0])
+        atomic_save(lambda tmp: mmcv.imwrite(overlay, tmp), out, overwrite=overwrite)
         return out, cls

@@ -98,3 +98,29 @@ def test_tool_writes_files(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         tool.main([str(tmp_path / 'missing.json'), '--out-dir', str(tmp_path / 'x')])
     assert e.value.code == 2
+
+
+def test_rerun_with_other_folds_leaves_no_stale_member(tmp_path):
+    src = tmp_path / 'ann.json'
+    src.write_text(json.dumps(make_coco()))
+    out = tmp_path / 'folds'
+    write_splits(str(src), str(out), folds=4, seed=0)
+    assert sorted(p.name for p in out.iterdir()) == [f'fold_{k}' for k in range(4)]
+    write_splits(str(src), str(out), folds=2, seed=0)
+    assert sorted(p.name for p in out.iterdir()) == ['fold_0', 'fold_1']
+    val = [json.loads((out / f'fold_{k}' / 'val.json').read_text()) for k in range(2)]
+    ids = [{im['id'] for im in v['images']} for v in val]
+    assert not ids[0] & ids[1] and len(ids[0] | ids[1]) == len(make_coco()['images'])
+    write_splits(str(src), str(out), val_ratio=0.25, seed=0)  # a train/val split replaces them
+    assert sorted(p.name for p in out.iterdir()) == ['train.json', 'val.json']
+
+
+def test_out_dir_inside_a_file_is_one_error_and_writes_nothing(tmp_path, capsys):
+    src = tmp_path / 'ann.json'
+    src.write_text(json.dumps(make_coco()))
+    (tmp_path / 'file').write_text('x')
+    with pytest.raises(SystemExit) as e:
+        load_tool('split_coco').main([str(src), '--folds', '2', '--out-dir',
+                                      str(tmp_path / 'file' / 'folds')])
+    assert e.value.code == 2
+    assert 'cannot write there' in capsys.readouterr().err

@@ -242,7 +242,7 @@ def test_eval_tool_without_annotations_says_undefined(tmp_path, capsys):
             [dict(image_id=1, category_id=1, segmentation=rles(A)[0], score=0.9)], 0.0)):
         (tmp_path / 'res.json').write_text(json.dumps(res))
         m = main([str(tmp_path / 'gt.json'), str(tmp_path / 'res.json'), '--out',
-                  str(tmp_path / 'm.json')])
+                  str(tmp_path / 'm.json'), '--force'])  # the second run replaces it
         out = capsys.readouterr().out
         assert 'IoU-weighted F1 undefined' in out and 'recall undefined' in out
         assert m['iou_f1'] is None and m['iou_precision'] == precision

@@ -172,6 +172,43 @@ def _misfit_case(tool, **ckpt):
     return make
 
 
+_HELD_SOCKETS = []  # ports kept busy for the 'app port in use' case
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _release_held_sockets():
+    yield
+    while _HELD_SOCKETS:
+        _HELD_SOCKETS.pop().close()
+
+
+def _app_on_busy_port(tmp):
+    import socket
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(('127.0.0.1', 0))
+    sock.listen()
+    _HELD_SOCKETS.append(sock)
+    cfg = _cls_data(tmp)
+    _cls_ckpt(tmp / 'model.pth')
+    return ['app', str(cfg), str(tmp / 'model.pth'), '--host', '127.0.0.1',
+            '--port', str(sock.getsockname()[1])]
+
+
+def _existing_output_case(tool):
+    """``tool`` writing onto an output file that exists, without ``--force``."""
+
+    def make(tmp):
+        if tool == 'eval_iou_f1':
+            argv = eval_case()(tmp)
+            (tmp / 'metrics.json').write_text('{"kept": 1}')
+            return argv
+        argv = _images_case('predict', lambda folder: _image(folder / 'x.png'))(tmp)
+        (tmp / 'preds.csv').write_text('kept\n')
+        return argv
+
+    return make
+
+
 def _ckpt_case(write):
 
     def make(tmp):
@@ -293,6 +330,9 @@ CASES = {
                           r'metadata.csv line 3: not UTF-8 text \(byte 0xe9\)', NO_CKPT),
     'csv NUL byte': Case('train', csv_case(b'path,label\na0.png,a\x00\n'),
                          'metadata.csv line 2: NUL character', NO_CKPT),
+    'csv unterminated quote': Case(
+        'train', csv_case(b'path,label\na0.png,a\n"a1.png,a\nb0.png,b\nb1.png,b\n'),
+        'metadata.csv line 3: unterminated quote', NO_CKPT),
     'csv missing column': Case('train', csv_case(['path,class', 'a0.png,a']),
                                "metadata.csv: missing column 'label'", NO_CKPT),
     'csv duplicate path': Case('train', csv_case(['path,label', 'a0.png,a', 'a0.png,b']),
@@ -398,6 +438,9 @@ CASES = {
     'particle NaN bbox': Case('train', _particle_case(_with_bad_ann(bbox=[1, 2, None, 4])),
                               r'train.json: annotation id \d+ \(image id \d+\): bbox is not',
                               NO_CKPT),
+    'particle train json without annotations': Case(
+        'train', _particle_case(lambda coco: json.dumps(dict(coco, annotations=[])).encode()),
+        r'train.json: no annotations', NO_CKPT),
     'particle missing area': Case(
         'train', _particle_case(lambda coco: json.dumps(dict(coco, annotations=[
             {k: v for k, v in a.items() if k != 'area'} for a in coco['annotations']])).encode()),
@@ -474,6 +517,11 @@ CASES = {
     'app checkpoint other class count': Case(
         'app', _misfit_case('app', num_classes=5),
         r'model.pth does not fit .*head.fc.weight is \[5, 64\] in the checkpoint vs \[2, 64\]'),
+    'predict --out exists': Case('predict', _existing_output_case('predict'),
+                                 r'preds.csv exists; pass --force to overwrite it'),
+    'eval --out exists': Case('eval_iou_f1', _existing_output_case('eval_iou_f1'),
+                              r'metrics.json exists; pass --force to overwrite it'),
+    'app port in use': Case('app', _app_on_busy_port, r'--port \d+: 127.0.0.1:\d+ is in use'),
     'resume from checkpoint of another model': Case(
         'train', _misfit_case('train', num_classes=3),
         r'model.pth does not fit .*head.fc.weight is \[3, 64\] in the checkpoint vs \[2, 64\]',

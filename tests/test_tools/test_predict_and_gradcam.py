@@ -1,5 +1,6 @@
 """tools/predict.py and tools/visualization/gradcam.py on a random-init ResNet-18 at 64x64."""
 import csv
+import os
 import os.path as osp
 
 import cv2
@@ -146,3 +147,27 @@ def test_sixteen_bit_input_predicts_and_maps_as_its_eight_bit_twin(setup, capsys
     paths = [line.split('\t')[0] for line in capsys.readouterr().out.strip().splitlines()]
     eight, twelve = (cv2.imread(p) for p in paths)
     assert np.array_equal(eight, twelve)  # the overlay shows the image as the model saw it
+
+
+def test_gradcam_same_stem_images_get_two_files_and_a_rerun_needs_force(setup, capsys):
+    rng = np.random.default_rng(4)
+    folder = setup['tmp'] / 'stems'
+    images = [folder / 'a' / '0.png', folder / 'b' / '0.png']
+    for path in images:
+        path.parent.mkdir(parents=True)
+        cv2.imwrite(str(path), rng.integers(0, 255, (64, 64, 3), np.uint8))
+    out_dir = str(setup['tmp'] / 'stem_cams')
+    argv = [setup['config'], setup['ckpt'], *map(str, images), '--out-dir', out_dir,
+            '--target-layers', 'backbone.layer4']
+    load_tool('gradcam').main(argv)
+    capsys.readouterr()
+    assert sorted(os.listdir(out_dir)) == ['a_0.png_gradcam.png', 'b_0.png_gradcam.png']
+    first = cv2.imread(osp.join(out_dir, 'a_0.png_gradcam.png'))
+    assert not np.array_equal(first, cv2.imread(osp.join(out_dir, 'b_0.png_gradcam.png')))
+
+    with pytest.raises(SystemExit) as info:
+        load_tool('gradcam').main(argv)
+    assert info.value.code == 2
+    assert 'a_0.png_gradcam.png exists; pass --force' in capsys.readouterr().err
+    load_tool('gradcam').main(argv + ['--force'])
+    assert np.array_equal(first, cv2.imread(osp.join(out_dir, 'a_0.png_gradcam.png')))

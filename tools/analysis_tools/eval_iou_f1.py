@@ -22,14 +22,16 @@ def parse_args(argv=None):
     parser.add_argument('--coco-map', action='store_true',
                         help='also COCO bbox and segm mAP (COCOeval; slow on large sets)')
     parser.add_argument('--out', help='also write the numbers to this json')
+    parser.add_argument('--force', action='store_true', help='overwrite an existing --out')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     from mmext.reports.score_results import evaluate_results_file
-    from mmext.utils import atomic_write
+    from mmext.utils import atomic_write, check_outputs
     with exit_on_input_error():
+        check_outputs([args.out], args.force)  # before the (minutes of) COCO evaluation
         m = evaluate_results_file(args.gt, args.results, score_thr=args.score_thr,
                                   with_coco_map=args.coco_map)
     print(f"images {m['num_images']}  predictions {m['num_predictions']}")
@@ -45,7 +47,7 @@ def main(argv=None):
             print(f"COCO {iou_type:4s} mAP {m[f'{iou_type}_mAP']:.4f}  "
                   f"mAP_50 {m[f'{iou_type}_mAP_50']:.4f}  mAP_75 {m[f'{iou_type}_mAP_75']:.4f}")
     if args.out:
-        with atomic_write(args.out) as f:
+        with exit_on_input_error(), atomic_write(args.out, overwrite=args.force) as f:
             json.dump(m, f, indent=2)
     return m
 

@@ -35,7 +35,8 @@ def main(argv=None):
         except ImportError:
             raise InputError('the app needs the optional dependencies: '
                              'pip install -e .[app]') from None
-        from mmext.apis.app import build_app, launch
+        from mmext.apis.app import build_app, check_port_free, launch
+        check_port_free(args.host, args.port)  # before the model is built
         from mmext.engine.checkpoint import install_checkpoint_policy
         install_checkpoint_policy()
         demo = build_app(args.config, args.checkpoint, args.device, args.um_per_px, args.topk)

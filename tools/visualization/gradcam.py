@@ -4,15 +4,17 @@
         [--method gradcam|gradcam++|xgradcam|eigencam|...] \
         [--target-layers backbone.layer4] [--target-class N]
 
-One PNG per image and method, ``<out-dir>/<image stem>_<method>.png``, the size of the
-input image; the target class defaults to the predicted one. Prints each output path.
+One PNG per image and method, ``<out-dir>/<image stem>_<method>.png`` (images sharing a
+stem are named by their path below their common folder; an existing file needs
+``--force``), the size of the input image; the target class defaults to the predicted
+one. Prints each output path.
 """
 import argparse
 import contextlib
+import os.path as osp
 import sys
 
-
-from mmext.utils import exit_on_input_error
+from mmext.utils import check_outputs, exit_on_input_error
 from mmext.utils.terminal import calm_warnings
 from mmext.utils.config import add_config_args, load_config
 
@@ -35,6 +37,8 @@ def parse_args(argv=None):
                         help='first principal component of the weighted activations')
     parser.add_argument('--aug-smooth', action='store_true', help='test-time augmentation')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
+    parser.add_argument('--force', action='store_true',
+                        help='overwrite CAM files already in --out-dir')
     add_config_args(parser)
     return parser.parse_args(argv)
 
@@ -47,9 +51,12 @@ def main(argv=None):
 
         from mmext.apis.cls_inference import build_predictor, list_images
         from mmext.engine.checkpoint import install_checkpoint_policy, trust_checkpoint
-        from mmext.visualization.cam import ClassActivationMapper
+        from mmext.visualization.cam import ClassActivationMapper, cam_file_names
         install_checkpoint_policy()
         images = list_images(args.images)
+        out_names = cam_file_names(images, args.method)  # one each, checked before the work
+        check_outputs([osp.join(args.out_dir, n) for n in out_names], args.force,
+                      folders=[args.out_dir])
         if args.trust_checkpoint:
             trust_checkpoint(args.checkpoint)
         lines = []
@@ -58,8 +65,10 @@ def main(argv=None):
                                     args.checkpoint, device=args.device).model
             mapper = ClassActivationMapper(model, args.method, args.target_layers)
             names = model._dataset_meta.get('classes') if model._dataset_meta else None
-            for img in (track_iter_progress(images) if len(images) > 1 else images):
-                out, cls = mapper.save(img, args.out_dir, args.target_class,
+            for img, out_name in zip(
+                    track_iter_progress(images) if len(images) > 1 else images, out_names):
+                out, cls = mapper.save(img, args.out_dir, args.target_class, name=out_name,
+                                       overwrite=args.force,
                                        eigen_smooth=args.eigen_smooth,
                                        aug_smooth=args.aug_smooth)
                 name = names[cls] if names and cls < len(names) else str(cls)

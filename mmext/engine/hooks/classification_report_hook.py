@@ -48,15 +48,17 @@ def misclassified_cams(runner, out_dir, results, limit):
     if any(t.get('type') == 'TestTimeAug' for t in pipeline):
         runner.logger.info('ClassificationReportHook: TTA pipeline, Grad-CAM skipped')
         return {}
-    from mmext.visualization.cam import ClassActivationMapper
+    from mmext.visualization.cam import ClassActivationMapper, cam_file_names
     model = runner.model
     while isinstance(getattr(model, 'module', None), torch.nn.Module):
         model = model.module
     cams = {}
     try:
         mapper = ClassActivationMapper(model, pipeline=pipeline)
-        for r in wrong[:limit]:
-            path, _ = mapper.save(r['img_path'], osp.join(out_dir, 'gradcam'))
+        shown = wrong[:limit]
+        names = cam_file_names([r['img_path'] for r in shown], mapper.method)
+        for r, name in zip(shown, names):
+            path, _ = mapper.save(r['img_path'], osp.join(out_dir, 'gradcam'), name=name)
             cams[r['img_path']] = osp.relpath(path, out_dir)
     except Exception as exc:  # a model the CAM library cannot hook: report without CAMs
         runner.logger.warning(f'ClassificationReportHook: Grad-CAM skipped ({exc!r})')
